@@ -1,0 +1,67 @@
+"""The portal: domestic abuse services for Leicester, Leicestershire and Rutland.
+
+create_app wires configuration, extensions, blueprints and headers; nothing else lives here.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_babel import format_date
+
+from portal import config as portal_config
+from portal import errors, i18n, safety, vocab
+from portal.database import Database
+from portal.directory.helplines import footer_helplines
+from portal.extensions import babel, csrf, htmx
+from portal.forms import field_attributes
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(portal_config.INSTANCE_DIR),
+    )
+    app.config.update(portal_config.from_environment())
+    if config:
+        app.config.update(config)
+
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(i18n.TRANSLATIONS_DIR)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    i18n.check_catalogs(app)
+
+    database = Database(app.config["PORTAL_DATABASE_URL"])
+    app.extensions["portal.database"] = database
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    from portal import cli
+    from portal.directory.views import blueprint as directory_blueprint
+    from portal.pages.views import blueprint as pages_blueprint
+
+    app.register_blueprint(pages_blueprint)
+    app.register_blueprint(directory_blueprint)
+    safety.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    app.jinja_env.globals.update(
+        enabled_languages=i18n.enabled_languages,
+        current_language=i18n.current_language,
+        url_in_language=i18n.url_in_language,
+        footer_helplines=footer_helplines,
+        field_attributes=field_attributes,
+        format_date=format_date,
+        vocab=vocab,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.add_extension("jinja2.ext.do")
+    return app

@@ -1,0 +1,1 @@
+"""The public directory of LLR domestic abuse services."""

@@ -1,0 +1,164 @@
+"""A service's facts in plain words: who it is for, who it is not for, what to ask about.
+
+The words are built here, once, with placeholders for translators, and shown by the service
+page and the directory cards alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from portal import vocab
+from portal.directory.load import read_documents
+from portal.models import Service
+
+
+@dataclass(frozen=True)
+class Fact:
+    text: str
+    # "for": who it takes; "not-for": who it does not; "ask": the source leaves it open.
+    # "about": a neutral fact (units, security).
+    sense: str
+
+
+@dataclass
+class Facts:
+    for_: list[Fact]
+    not_for: list[Fact]
+    ask: list[Fact]
+    about: list[Fact]
+
+    def add(self, text: str, sense: str) -> None:
+        {"for": self.for_, "not-for": self.not_for, "ask": self.ask, "about": self.about}[
+            sense
+        ].append(Fact(text, sense))
+
+
+def area_labels(service: Service) -> list[str]:
+    """Where it serves, grouping the whole sub-region and the whole county."""
+    areas = service.areas
+    if set(vocab.LLR_AREAS) <= set(areas):
+        return [_("All of Leicester, Leicestershire and Rutland")]
+    labels = []
+    if set(vocab.COUNTY_DISTRICTS) <= set(areas):
+        labels.append(_("Leicestershire (all seven districts)"))
+        areas = [a for a in areas if a not in vocab.COUNTY_DISTRICTS]
+    labels += [_(vocab.AREAS[code].label) for code in areas]
+    return labels
+
+
+def _who(service: Service, facts: Facts) -> None:
+    if service.accepts_women and service.accepts_men:
+        facts.add(_("Women and men"), "for")
+    elif service.accepts_women:
+        facts.add(_("Women"), "for")
+        facts.add(_("Not for men"), "not-for")
+    else:
+        facts.add(_("Men"), "for")
+        facts.add(_("Not for women"), "not-for")
+    low, high = service.min_age, service.max_age
+    if low is not None and high is not None:
+        facts.add(_("Ages %(low)d to %(high)d", low=low, high=high), "for")
+    elif low is not None:
+        facts.add(_("Aged %(age)d or over", age=low), "for")
+    elif high is not None:
+        facts.add(_("Up to age %(age)d", age=high), "for")
+    for code in service.specialisms:
+        facts.add(_("Specialist service for: %(who)s", who=_(vocab.SPECIALISMS[code].label)), "for")
+    if service.eligibility_note:
+        facts.add(service.eligibility_note, "ask")
+    if service.takes_from_anywhere:
+        facts.add(_("Takes people from anywhere, not only from this area"), "for")
+
+
+def _sons(service: Service, facts: Facts) -> None:
+    if service.sons_no_age_limit:
+        facts.add(_("Takes sons of any age"), "for")
+        return
+    firm, agreed = service.max_son_age, service.max_son_age_if_agreed
+    if firm is None:
+        return
+    facts.add(_("Takes boys up to %(age)d", age=firm), "for")
+    if agreed is not None:
+        facts.add(_("Boys aged %(low)d to %(high)d: ask", low=firm + 1, high=agreed), "ask")
+        facts.add(_("Not for families with a son over %(age)d", age=agreed), "not-for")
+    else:
+        facts.add(_("Not for families with a son over %(age)d", age=firm), "not-for")
+    if service.son_age_note:
+        facts.add(service.son_age_note, "about")
+
+
+def _accommodation(service: Service, facts: Facts) -> None:
+    if service.largest_family is not None:
+        facts.add(
+            ngettext(
+                "Room for %(num)d person (counting you)",
+                "Families of up to %(num)d people (counting you)",
+                service.largest_family,
+            ),
+            "for",
+        )
+    _sons(service, facts)
+    if service.nrpf == "yes":
+        facts.add(_("Takes people with no recourse to public funds"), "for")
+    elif service.nrpf == "no":
+        facts.add(_("Does not take people with no recourse to public funds"), "not-for")
+    elif service.nrpf == "ask":
+        facts.add(_("No blanket policy on no recourse to public funds — ask"), "ask")
+    if service.pets:
+        if service.pet_units:
+            facts.add(
+                ngettext(
+                    "Takes pets in %(num)d unit", "Takes pets in %(num)d units", service.pet_units
+                ),
+                "for",
+            )
+        else:
+            facts.add(_("Takes pets"), "for")
+    elif service.pets is False:
+        facts.add(_("No pets"), "not-for")
+    if service.wheelchair_units:
+        facts.add(
+            ngettext(
+                "%(num)d wheelchair-accessible unit",
+                "%(num)d wheelchair-accessible units",
+                service.wheelchair_units,
+            ),
+            "for",
+        )
+    elif service.wheelchair_units == 0:
+        facts.add(_("No wheelchair-accessible units"), "not-for")
+    if service.units is not None:
+        facts.add(ngettext("%(num)d unit", "%(num)d units", service.units), "about")
+    if service.unit_types:
+        facts.add(_("Type of units: %(types)s", types=service.unit_types), "about")
+    if service.overnight_security is True:
+        facts.add(_("Security staff on site overnight"), "about")
+    elif service.overnight_security is False:
+        facts.add(_("No security staff on site overnight"), "about")
+
+
+def service_facts(service: Service) -> Facts:
+    facts = Facts([], [], [], [])
+    _who(service, facts)
+    _accommodation(service, facts)
+    if service.quality_standards:
+        facts.add(
+            _("Quality standards: %(standards)s", standards=service.quality_standards), "about"
+        )
+    return facts
+
+
+@cache
+def _documents() -> dict[str, dict]:
+    return read_documents()
+
+
+def source_citations(sources: list[dict]) -> list[dict]:
+    """Each cited source with its document's title, publisher and date."""
+    documents = _documents()
+    return [{**source, "document_info": documents[source["document"]]} for source in sources]

@@ -1,0 +1,33 @@
+"""Error pages that still show the helplines and the exit, and never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+def _render(error: HTTPException):
+    template = "errors/404.html" if error.code == 404 else "errors/error.html"
+    return render_template(template, error=error), error.code
+
+
+def log_unexpected(error: BaseException) -> None:
+    """Log where it failed but not the message: a message may quote what someone typed."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    log.error("unhandled %s\n%s", type(error).__name__, frames)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        return _render(error)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log_unexpected(error)
+        return _render(InternalServerError())

@@ -1,0 +1,172 @@
+"""The portal's tables as SQLAlchemy 2.0 typed models.
+
+The directory is relational on purpose: areas, kinds and specialisms are rows, so a filter is
+an indexed EXISTS rather than a scan of JSON, whatever the size of the directory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Stable ids: the same slug gives the same UUID on every install, so the Open Referral feed
+# and any partner that stored an id keep working after a reload of the directory.
+DIRECTORY_NAMESPACE = uuid.UUID("6f1d3c2e-8a4b-5c7d-9e0f-1a2b3c4d5e6f")
+
+
+def stable_id(kind: str, slug: str) -> uuid.UUID:
+    return uuid.uuid5(DIRECTORY_NAMESPACE, f"{kind}:{slug}")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str | None] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Where referrals for this organisation are e-mailed. Demo data uses example.org
+    # addresses and says so; a real address is set by an administrator.
+    referral_email: Mapped[str | None] = mapped_column(String(254))
+    referral_email_is_demo: Mapped[bool] = mapped_column(Boolean, default=True)
+    sources: Mapped[list] = mapped_column(JSON, default=list)
+    reviewed_on: Mapped[dt.date] = mapped_column(Date)
+
+    services: Mapped[list[Service]] = relationship(
+        back_populates="organisation", order_by="Service.name"
+    )
+
+
+class Service(Base):
+    __tablename__ = "service"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    how_to_refer: Mapped[str] = mapped_column(Text, default="")
+    commissioner: Mapped[str | None] = mapped_column(String(200))
+
+    # Status, as the sources tell it: "operating" or "ended". Whether an operating service
+    # is shown as open or "check it still runs" depends on funded_until and today's date.
+    status: Mapped[str] = mapped_column(String(20), default="operating")
+    started_on: Mapped[dt.date | None] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    funded_until: Mapped[dt.date | None] = mapped_column(Date)
+    status_note: Mapped[str] = mapped_column(Text, default="")
+
+    # Who it is for.
+    accepts_women: Mapped[bool] = mapped_column(Boolean, default=True)
+    accepts_men: Mapped[bool] = mapped_column(Boolean, default=False)
+    min_age: Mapped[int | None] = mapped_column(Integer)
+    max_age: Mapped[int | None] = mapped_column(Integer)
+    eligibility_note: Mapped[str] = mapped_column(Text, default="")
+    # Refuges take people fleeing from anywhere, not only from the areas listed.
+    takes_from_anywhere: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # Accommodation facts (seed 004 table 5.3). None means the source does not say.
+    units: Mapped[int | None] = mapped_column(Integer)
+    unit_types: Mapped[str | None] = mapped_column(String(200))
+    wheelchair_units: Mapped[int | None] = mapped_column(Integer)
+    largest_family: Mapped[int | None] = mapped_column(Integer)
+    # Sons: no limit, a firm upper age, or a range where the upper end must be asked about
+    # ("14-16"; "14 in shared, 16 in self-contained").
+    sons_no_age_limit: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_son_age: Mapped[int | None] = mapped_column(Integer)
+    max_son_age_if_agreed: Mapped[int | None] = mapped_column(Integer)
+    son_age_note: Mapped[str] = mapped_column(Text, default="")
+    nrpf: Mapped[str | None] = mapped_column(String(10))
+    pets: Mapped[bool | None] = mapped_column(Boolean)
+    pet_units: Mapped[int | None] = mapped_column(Integer)
+    overnight_security: Mapped[bool | None] = mapped_column(Boolean)
+    quality_standards: Mapped[str | None] = mapped_column(String(200))
+
+    phone: Mapped[str | None] = mapped_column(String(40))
+    text_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_note: Mapped[str] = mapped_column(Text, default="")
+
+    sources: Mapped[list] = mapped_column(JSON, default=list)
+    # A caveat about the source itself (a garbled table cell, say), shown with the sources.
+    source_note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_on: Mapped[dt.date] = mapped_column(Date)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="services")
+    area_rows: Mapped[list[ServiceArea]] = relationship(
+        cascade="all, delete-orphan", order_by="ServiceArea.position"
+    )
+    kind_rows: Mapped[list[ServiceKind]] = relationship(
+        cascade="all, delete-orphan", order_by="ServiceKind.position"
+    )
+    specialism_rows: Mapped[list[ServiceSpecialism]] = relationship(
+        cascade="all, delete-orphan", order_by="ServiceSpecialism.position"
+    )
+
+    @property
+    def areas(self) -> list[str]:
+        return [row.area for row in self.area_rows]
+
+    @property
+    def kinds(self) -> list[str]:
+        return [row.kind for row in self.kind_rows]
+
+    @property
+    def specialisms(self) -> list[str]:
+        return [row.specialism for row in self.specialism_rows]
+
+
+class ServiceArea(Base):
+    __tablename__ = "service_area"
+
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    area: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ServiceKind(Base):
+    __tablename__ = "service_kind"
+
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ServiceSpecialism(Base):
+    __tablename__ = "service_specialism"
+
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    specialism: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,1 @@
+"""Fixed pages: home, staying safe online, privacy, accessibility."""

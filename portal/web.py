@@ -1,0 +1,32 @@
+"""Small helpers the views share: the request's database session, today, htmx targets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, g, request
+from sqlalchemy.orm import Session
+
+
+def db_session() -> Session:
+    """One session per request, closed at teardown (see create_app)."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["portal.database"].sessions()
+    return g.db_session
+
+
+def today() -> dt.date:
+    """The date the directory is judged on; tests pin it with the PORTAL_TODAY setting."""
+    return current_app.config.get("PORTAL_TODAY") or dt.date.today()
+
+
+def wants_fragment(target_id: str) -> bool:
+    """True when htmx asked to swap only the element with this id (HX-Target: tag#id).
+
+    Deciding on the target rather than HX-Request alone keeps history restores and boosted
+    links, which target the body, getting whole pages.
+    """
+    if request.headers.get("HX-Request") != "true":
+        return False
+    target = request.headers.get("HX-Target", "")
+    return target.rpartition("#")[2] == target_id
