@@ -5,11 +5,15 @@ create_app wires configuration, extensions, blueprints and headers; nothing else
 
 from __future__ import annotations
 
+import sys
+
+import click
 from flask import Flask, g
 from flask_babel import format_date
 
 from portal import config as portal_config
 from portal import errors, i18n, safety, vocab
+from portal.config import ConfigError
 from portal.database import Database
 from portal.directory.helplines import footer_helplines
 from portal.extensions import babel, csrf, htmx
@@ -17,6 +21,18 @@ from portal.forms import field_attributes
 
 
 def create_app(config: dict | None = None) -> Flask:
+    """Build the app. A configuration mistake stops a `flask` command with one line saying
+    what to fix, not a traceback; elsewhere (a WSGI server, tests) it raises ConfigError."""
+    try:
+        return _build_app(config)
+    except ConfigError as exc:
+        if click.get_current_context(silent=True) is None:
+            raise
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+
+
+def _build_app(config: dict | None) -> Flask:
     app = Flask(
         __name__,
         template_folder="../templates",

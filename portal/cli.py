@@ -26,7 +26,7 @@ def migrate_command() -> None:
     try:
         migrations.upgrade(url)
     except SQLAlchemyError as exc:
-        _fail(f"cannot migrate the database: {exc.__class__.__name__}: {exc.orig or exc}")
+        _fail(f"cannot migrate the database ({exc.__class__.__name__}); check PORTAL_DATABASE_URL")
     click.echo("database is up to date")
 
 

@@ -9,11 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
+
+from portal.config import ConfigError
 
 
 def make_engine(url: str) -> Engine:
+    try:
+        make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ConfigError(
+            "PORTAL_DATABASE_URL is not a database URL the portal can use "
+            "(sqlite:///path or postgresql+psycopg://user@host/db)"
+        ) from exc
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from babel.messages.mofile import read_mo
 from flask import Blueprint, Flask, abort, current_app, g, request, url_for
 
+from portal.config import ConfigError
+
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
 
@@ -63,7 +65,7 @@ def check_catalogs(app: Flask) -> None:
     """Fail at start-up if a configured language cannot be served (SecureDrop's rule)."""
     for code in app.config["PORTAL_LANGUAGES"]:
         if code not in LANGUAGES:
-            raise RuntimeError(f"PORTAL_LANGUAGES: {code!r} is not a language the portal knows")
+            raise ConfigError(f"PORTAL_LANGUAGES: {code!r} is not a language the portal knows")
         if code == DEFAULT_LANGUAGE:
             continue
         mo_path = TRANSLATIONS_DIR / code / "LC_MESSAGES" / "messages.mo"
@@ -71,7 +73,7 @@ def check_catalogs(app: Flask) -> None:
             with mo_path.open("rb") as handle:
                 read_mo(handle)
         except (OSError, ValueError) as exc:
-            raise RuntimeError(
+            raise ConfigError(
                 f"PORTAL_LANGUAGES lists {code!r} but its catalog {mo_path} cannot be loaded "
                 f"({exc}); run `make translations`"
             ) from exc
