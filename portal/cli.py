@@ -3,12 +3,18 @@ for a problem a person can fix: it prints one line saying what is wrong and exit
 
 from __future__ import annotations
 
+import json
+
 import click
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import migrate as migrations
+from portal import routing
+from portal.directory.helplines import routing_helplines
 from portal.directory.load import DataError, load_directory
+from portal.directory.queries import routing_services
+from portal.web import today
 
 
 def _database():
@@ -46,6 +52,32 @@ def load_directory_command() -> None:
     click.echo(report.summary())
 
 
+@click.command("route")
+@click.argument("path", type=click.File("r", encoding="utf-8"))
+def route_command(path) -> None:
+    """Decide where a referral (JSON file, or - for stdin) goes; print the decision as JSON."""
+    try:
+        referral = routing.parse_referral(json.load(path))
+    except json.JSONDecodeError as exc:
+        _fail(f"the referral is not valid JSON (line {exc.lineno}, column {exc.colno})")
+    except UnicodeDecodeError:
+        _fail("the referral is not UTF-8 text")
+    except routing.ReferralError as exc:
+        _fail(str(exc))
+    try:
+        with _database().session() as session:
+            services = routing_services(session, today())
+    except SQLAlchemyError as exc:
+        _fail(
+            f"cannot read the directory ({exc.__class__.__name__}); "
+            "run `flask --app portal migrate` and `flask --app portal load-directory`"
+        )
+    if not services:
+        _fail("the directory is empty: run `flask --app portal load-directory`")
+    decision = routing.decide(referral, services, routing_helplines())
+    click.echo(json.dumps(decision.as_contract(), indent=2, ensure_ascii=False))
+
+
 def init_app(app: Flask) -> None:
-    for command in (migrate_command, load_directory_command):
+    for command in (migrate_command, load_directory_command, route_command):
         app.cli.add_command(command)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from portal.directory.load import read_helplines
+from portal.routing import HelplineFacts
 
 
 @dataclass(frozen=True)
@@ -58,3 +59,17 @@ def helpline(slug: str) -> Helpline:
 def footer_helplines() -> list[Helpline]:
     """The two lines on every page: the LLR helpline and the 24-hour national one."""
     return [helpline("uava"), helpline("national-domestic-abuse-helpline")]
+
+
+def routing_helplines() -> list[HelplineFacts]:
+    return [
+        HelplineFacts(
+            slug=line.slug,
+            name=line.name,
+            phone=line.phone,
+            always=line.always,
+            for_needs=line.for_needs,
+            for_specialisms=line.for_specialisms,
+        )
+        for line in all_helplines()
+    ]

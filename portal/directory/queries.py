@@ -13,12 +13,14 @@ from sqlalchemy import and_, case, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal import vocab
+from portal.directory.status import service_state
 from portal.models import (
     Service,
     ServiceArea,
     ServiceKind,
     ServiceSpecialism,
 )
+from portal.routing import ServiceFacts
 
 
 @dataclass(frozen=True)
@@ -164,3 +166,46 @@ def other_services(session: Session, service: Service) -> list[Service]:
         .order_by(Service.name)
     )
     return list(session.scalars(query))
+
+
+def routing_services(session: Session, today: dt.date) -> list[ServiceFacts]:
+    """Every service that has not ended, as the plain facts routing decides on."""
+    query = (
+        select(Service)
+        .where(_not_ended(today))
+        .options(
+            selectinload(Service.organisation),
+            selectinload(Service.area_rows),
+            selectinload(Service.kind_rows),
+            selectinload(Service.specialism_rows),
+        )
+        .order_by(Service.slug)
+    )
+    return [
+        ServiceFacts(
+            slug=s.slug,
+            provider=s.organisation.slug,
+            name=s.name,
+            provider_name=s.organisation.name,
+            kinds=tuple(s.kinds),
+            areas=tuple(s.areas),
+            state=service_state(s, today),
+            specialisms=tuple(s.specialisms),
+            takes_from_anywhere=s.takes_from_anywhere,
+            accepts_women=s.accepts_women,
+            accepts_men=s.accepts_men,
+            min_age=s.min_age,
+            max_age=s.max_age,
+            largest_family=s.largest_family,
+            sons_no_age_limit=s.sons_no_age_limit,
+            max_son_age=s.max_son_age,
+            max_son_age_if_agreed=s.max_son_age_if_agreed,
+            nrpf=s.nrpf,
+            pets=s.pets,
+            pet_units=s.pet_units,
+            wheelchair_units=s.wheelchair_units,
+            funded_until=s.funded_until,
+            phone=s.phone,
+        )
+        for s in session.scalars(query)
+    ]
