@@ -14,9 +14,10 @@ from flask_babel import format_date
 from portal import config as portal_config
 from portal import errors, i18n, safety, vocab
 from portal.config import ConfigError
+from portal.crypto import DataCipher
 from portal.database import Database
 from portal.directory.helplines import footer_helplines
-from portal.extensions import babel, csrf, htmx
+from portal.extensions import babel, csrf, htmx, limiter
 from portal.forms import field_attributes
 
 
@@ -47,10 +48,12 @@ def _build_app(config: dict | None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
     htmx.init_app(app)
+    limiter.init_app(app)
     i18n.check_catalogs(app)
 
     database = Database(app.config["PORTAL_DATABASE_URL"])
     app.extensions["portal.database"] = database
+    app.extensions["portal.cipher"] = DataCipher(app.config["PORTAL_DATA_KEY"])
 
     @app.teardown_appcontext
     def _close_session(_exc):
@@ -61,9 +64,11 @@ def _build_app(config: dict | None) -> Flask:
     from portal import cli
     from portal.directory.views import blueprint as directory_blueprint
     from portal.pages.views import blueprint as pages_blueprint
+    from portal.referrals.views import blueprint as referrals_blueprint
 
     app.register_blueprint(pages_blueprint)
     app.register_blueprint(directory_blueprint)
+    app.register_blueprint(referrals_blueprint)
     safety.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

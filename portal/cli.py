@@ -3,7 +3,10 @@ for a problem a person can fix: it prints one line saying what is wrong and exit
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import signal
+import threading
 
 import click
 from flask import Flask, current_app
@@ -11,6 +14,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal import migrate as migrations
 from portal import routing
+from portal.config import ConfigError
+from portal.delivery import messages, worker
+from portal.delivery.smtp import SmtpTransport, parse_smtp_url
+from portal.delivery.worker import WorkerSettings
 from portal.directory.helplines import routing_helplines
 from portal.directory.load import DataError, load_directory
 from portal.directory.queries import routing_services
@@ -78,6 +85,55 @@ def route_command(path) -> None:
     click.echo(json.dumps(decision.as_contract(), indent=2, ensure_ascii=False))
 
 
+def _worker_settings() -> WorkerSettings:
+    config = current_app.config
+    return WorkerSettings(
+        schedule=config["PORTAL_RETRY_SCHEDULE"],
+        sender=config["PORTAL_MAIL_FROM"],
+        retention=dt.timedelta(days=config["PORTAL_RETENTION_DAYS"]),
+        draft_lifetime=dt.timedelta(minutes=config["PORTAL_DRAFT_MINUTES"]),
+        fallback_service=routing.LLR_SUPPORT_SERVICE,
+    )
+
+
+@click.command("deliver")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+def deliver_command(once: bool) -> None:
+    """Send referrals to providers by e-mail, retrying failures (runs until stopped)."""
+    try:
+        transport = SmtpTransport(parse_smtp_url(current_app.config["PORTAL_SMTP_URL"]))
+    except ConfigError as exc:
+        _fail(str(exc))
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        tally = worker.run(
+            _database(),
+            current_app.extensions["portal.cipher"],
+            transport.send,
+            messages.compose,
+            _worker_settings(),
+            once=once,
+            stop=stop,
+        )
+    except SQLAlchemyError as exc:
+        _fail(f"cannot reach the database ({exc.__class__.__name__}); check PORTAL_DATABASE_URL")
+    click.echo(f"{tally.sent} sent, {tally.retrying} to retry later, {tally.parked} parked")
+
+
+@click.command("purge")
+def purge_command() -> None:
+    """Delete referral content past its retention period, and abandoned drafts."""
+    try:
+        purged, drafts = worker.housekeeping(_database(), _worker_settings())
+    except SQLAlchemyError as exc:
+        _fail(f"cannot reach the database ({exc.__class__.__name__}); check PORTAL_DATABASE_URL")
+    click.echo(f"{purged} referrals' content deleted, {drafts} unfinished forms deleted")
+
+
 def init_app(app: Flask) -> None:
-    for command in (migrate_command, load_directory_command, route_command):
+    commands = (migrate_command, load_directory_command, route_command, deliver_command,
+                purge_command)  # fmt: skip
+    for command in commands:
         app.cli.add_command(command)

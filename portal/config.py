@@ -11,12 +11,25 @@ import os
 import secrets
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def development_key(instance_dir: Path) -> str:
+    """A data key kept under instance/ so the web app and the worker share it in development."""
+    path = instance_dir / "data.key"
+    if not path.exists():
+        instance_dir.mkdir(exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(Fernet.generate_key())
+    return path.read_text().strip()
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -28,6 +41,30 @@ def _flag(name: str, default: bool) -> bool:
     if value.lower() in {"0", "false", "no", "off"}:
         return False
     raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+DEFAULT_RETRY_SCHEDULE = (
+    60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 86400, 86400, 86400,
+)  # fmt: skip
+
+
+def _integer(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name} must be a whole number of 1 or more, not {value!r}")
+    return int(value)
+
+
+def _schedule(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    parts = [part.strip() for part in value.split(",")]
+    if not all(part.isdigit() for part in parts):
+        raise ConfigError(f"{name} must be seconds separated by commas, like 60,300,900")
+    return tuple(int(part) for part in parts)
 
 
 def _secret_key(development: bool) -> str:
@@ -56,10 +93,31 @@ def from_environment() -> dict:
         # PORTAL_DATABASE_URL: SQLAlchemy URL. SQLite file under instance/ by default;
         # postgresql+psycopg://user:pass@host/db for production.
         "PORTAL_DATABASE_URL": database_url,
-        # PORTAL_SMTP_URL: where provider mail goes (smtp://, smtps://). Used by delivery.
-        "PORTAL_SMTP_URL": os.environ.get("PORTAL_SMTP_URL", "smtp://127.0.0.1:8025"),
-        # PORTAL_DATA_KEY: key(s) that encrypt referral content at rest. Used by referrals.
-        "PORTAL_DATA_KEY": os.environ.get("PORTAL_DATA_KEY", ""),
+        # PORTAL_SMTP_URL: where provider mail goes. smtp://host:port requires STARTTLS;
+        # smtps://host:port is TLS from the start; ?tls=none (loopback only) sends in clear
+        # to a local sink. Development uses the sink `make run` starts.
+        "PORTAL_SMTP_URL": os.environ.get(
+            "PORTAL_SMTP_URL", "smtp://127.0.0.1:8025?tls=none" if development else ""
+        ),
+        # PORTAL_MAIL_FROM: the sender of referral e-mail.
+        "PORTAL_MAIL_FROM": os.environ.get("PORTAL_MAIL_FROM", "referrals@portal.example.org"),
+        # PORTAL_DATA_KEY: Fernet key(s), comma-separated, newest first, that encrypt referral
+        # content at rest. Required in production; development keeps one in instance/.
+        "PORTAL_DATA_KEY": os.environ.get("PORTAL_DATA_KEY", "")
+        or (development_key(INSTANCE_DIR) if development else ""),
+        # PORTAL_RETENTION_DAYS: days referral content is kept after every copy was delivered.
+        "PORTAL_RETENTION_DAYS": _integer("PORTAL_RETENTION_DAYS", 7),
+        # PORTAL_DRAFT_MINUTES: a form left this long without a step is deleted.
+        "PORTAL_DRAFT_MINUTES": _integer("PORTAL_DRAFT_MINUTES", 120),
+        # PORTAL_RETRY_SCHEDULE: seconds before each retry of a failed delivery; after the
+        # last one the delivery is parked. Default: fast at first, then hours, for ~5 days
+        # (RFC 5321 section 4.5.4.1: give up after 4-5 days).
+        "PORTAL_RETRY_SCHEDULE": _schedule("PORTAL_RETRY_SCHEDULE", DEFAULT_RETRY_SCHEDULE),
+        # PORTAL_SUBMIT_LIMIT: referrals one address may send (Flask-Limiter syntax).
+        "PORTAL_SUBMIT_LIMIT": os.environ.get("PORTAL_SUBMIT_LIMIT", "10 per hour"),
+        # PORTAL_RATELIMIT_STORAGE: where rate-limit counters live (memory:// per process;
+        # redis://... to share them between several app servers).
+        "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_RATELIMIT_STORAGE", "memory://"),
         # PORTAL_SECRET_KEY: signs the form session cookie. Required in production.
         "SECRET_KEY": _secret_key(development),
         # PORTAL_EXIT_URL: the neutral site the quick exit lands on.

@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
+from wtforms import FieldList, FormField, IntegerField, TextAreaField
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
+# Control characters have no place in a form answer and could break a mail or a log line.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+
+def _clean_line(value):
+    """One line of text: surrounding space stripped, line breaks and controls removed."""
+    if not isinstance(value, str):
+        return value
+    return _CONTROL.sub("", value.replace("\r", " ").replace("\n", " ")).strip()
+
+
+def _clean_text(value):
+    """Several lines of text: line endings normalised, other controls removed."""
+    if not isinstance(value, str):
+        return value
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 class PortalForm(FlaskForm):
-    """Strips surrounding whitespace from every text field (GOV.UK Notify's habit)."""
+    """Cleans every text answer (GOV.UK Notify's StripWhitespaceForm, and control
+    characters too) before validation, so what is stored and mailed is plain text."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, (FieldList, FormField)):
+                return unbound_field.bind(form=form, **options)  # they take no filters
             filters = list(unbound_field.kwargs.get("filters") or [])
-            filters.append(_strip)
+            is_text_area = issubclass(unbound_field.field_class, TextAreaField)
+            filters.append(_clean_text if is_text_area else _clean_line)
             return unbound_field.bind(form=form, filters=filters, **options)
 
 

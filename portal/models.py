@@ -13,14 +13,18 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
+    DateTime,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     Uuid,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -37,6 +41,23 @@ DIRECTORY_NAMESPACE = uuid.UUID("6f1d3c2e-8a4b-5c7d-9e0f-1a2b3c4d5e6f")
 
 def stable_id(kind: str, slug: str) -> uuid.UUID:
     return uuid.uuid5(DIRECTORY_NAMESPACE, f"{kind}:{slug}")
+
+
+class UTCDateTime(TypeDecorator):
+    """A moment in UTC. SQLite keeps no time zone, so store naive UTC and give back aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("UTCDateTime needs an aware datetime")
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=dt.UTC) if value is not None else None
 
 
 class Base(DeclarativeBase):
@@ -170,3 +191,76 @@ class ServiceSpecialism(Base):
     )
     specialism: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class ReferralDraft(Base):
+    """A referral being filled in. Its answers are encrypted; the browser holds only the id
+    (in the form session cookie). Deleted when sent, on exit, or after inactivity."""
+
+    __tablename__ = "referral_draft"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    referrer: Mapped[str] = mapped_column(String(20))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Referral(Base):
+    """A sent referral. The content (answers, safe contact, routing reasons) is encrypted and
+    is deleted after the retention period; what remains is anonymous."""
+
+    __tablename__ = "referral"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    # What the person and the provider quote. Random, so it says nothing and cannot be guessed.
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    # The form's one-time key: a double click or a resubmission finds this row again.
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    referrer: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    deliveries: Mapped[list[Delivery]] = relationship(
+        back_populates="referral", order_by="Delivery.position"
+    )
+
+
+class Delivery(Base):
+    """One copy of a referral for one provider, and the state of getting it there."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referral.id"), index=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisation.id"), index=True)
+    service_slug: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # pending -> sending -> sent; or, after the last retry, parked (shown to admins).
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    # A worker holds a delivery until lease_until; a worker that dies loses it then.
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    parked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set on a delivery made because another was parked (the fallback route).
+    fallback_for_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("delivery.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+
+    referral: Mapped[Referral] = relationship(back_populates="deliveries")
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def message_id(self) -> str:
+        """Stable per delivery, so a retry cannot look like a new referral."""
+        return f"<{self.id}@referrals.portal>"

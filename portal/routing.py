@@ -641,26 +641,28 @@ def _signposts(referral: Referral, helplines: Sequence[HelplineFacts]) -> list[S
     return signposts
 
 
+def _help_kind(kind: str) -> str:
+    """The need a kind of service answers first: refuge, dispersed homes and housing advice
+    are all "somewhere safe to stay"."""
+    return next((need for need, kinds in KIND_PREFERENCE.items() if kind in kinds), kind)
+
+
 def recipients(decision: Decision, referral: Referral, limit: int = MAX_RECIPIENTS) -> list[Route]:
     """The routes a referral is sent to: the lead, the best route for each other kind of
     help, and an IDVA for a high-risk case; one per provider, at most `limit`. The other
     routes are shown as options. Fewer copies is safer: the least data to the fewest people."""
     chosen: list[Route] = []
     providers: set[str] = set()
-    kinds: set[str] = set()
-    needs_idva = referral.risk == "high"
+    helped: set[str] = set()
     for route in decision.routes:
         if len(chosen) == limit:
             break
-        if route.provider in providers:
+        if route.provider in providers or _help_kind(route.kind) in helped:
             continue
-        wanted = not chosen or route.kind not in kinds or (needs_idva and route.kind == "idva")
-        if wanted:
-            chosen.append(route)
-            providers.add(route.provider)
-            kinds.add(route.kind)
-            needs_idva = needs_idva and route.kind != "idva"
-    if needs_idva:
+        chosen.append(route)
+        providers.add(route.provider)
+        helped.add(_help_kind(route.kind))
+    if referral.risk == "high" and not any(r.kind == "idva" for r in chosen):
         idva = next(
             (r for r in decision.routes if r.kind == "idva" and r.provider not in providers), None
         )

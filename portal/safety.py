@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request, session
 
+from portal.errors import log_unexpected
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
@@ -39,6 +41,13 @@ def add_security_headers(response: Response) -> Response:
 @blueprint.get("/exit")
 def leave():
     """End any form session, ask the browser to forget this site, go somewhere neutral."""
+    # Blueprints that keep something for a form session delete it here (referral drafts).
+    # Nothing may stop the exit itself: a failure is logged and the person still leaves.
+    for forget in current_app.extensions.get("portal.exit_hooks", []):
+        try:
+            forget()
+        except Exception as exc:  # noqa: BLE001
+            log_unexpected(exc)
     session.clear()
     wiped = ['"cookies"', '"storage"']
     if current_app.config["PORTAL_EXIT_CLEAR_CACHE"]:

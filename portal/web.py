@@ -30,3 +30,11 @@ def wants_fragment(target_id: str) -> bool:
         return False
     target = request.headers.get("HX-Target", "")
     return target.rpartition("#")[2] == target_id
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def cipher():
+    return current_app.extensions["portal.cipher"]

@@ -27,11 +27,18 @@ def main() -> int:
     args = parser.parse_args()
 
     env = {**os.environ, "PORTAL_ENV": os.environ.get("PORTAL_ENV", "development")}
+    flask = [PYTHON, "-m", "flask", "--app", "portal"]
     parts = {
+        "mail sink": [PYTHON, str(ROOT / "scripts" / "mail_sink.py"), "--port", "8025"],
+        "delivery worker": [*flask, "deliver"],
         "web": [PYTHON, str(ROOT / "scripts" / "serve.py"), args.host, str(args.port)],
     }
     processes = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in parts.items()}
-    print(f"The portal is at http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
+    print(
+        f"The portal is at http://{args.host}:{args.port}/ ; referral e-mail is printed here by "
+        "the local mail sink. Ctrl-C stops everything.",
+        flush=True,
+    )
 
     def stop(*_):
         for process in processes.values():

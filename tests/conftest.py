@@ -20,6 +20,9 @@ from portal.database import Database
 from portal.directory.load import load_directory
 from portal.migrate import upgrade
 
+# A fixed Fernet key for tests only.
+TEST_DATA_KEY = "dGVzdC1rZXktMDEyMzQ1Njc4OWFiY2RlZmdoaWprbG0="
+
 # The day the tests judge the directory on: statuses (open / check / ended) depend on it.
 TODAY = dt.date(2026, 11, 22)
 
@@ -52,6 +55,7 @@ def app_config(database_path) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-not-for-production",
+        "PORTAL_DATA_KEY": TEST_DATA_KEY,
         "PORTAL_DATABASE_URL": sqlite_url(database_path),
         "PORTAL_TODAY": TODAY,
         "PORTAL_EXIT_URL": "https://www.bbc.co.uk/weather",
@@ -63,6 +67,7 @@ def app(app_config, monkeypatch):
     # Production settings unless a test asks otherwise: the defaults are what ships.
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("PORTAL_SECRET_KEY", app_config["SECRET_KEY"])
+    monkeypatch.setenv("PORTAL_DATA_KEY", app_config["PORTAL_DATA_KEY"])
     application = create_app(app_config)
     yield application
     application.extensions["portal.database"].dispose()

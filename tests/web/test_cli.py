@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from portal.directory.load import read_directory
+from tests.conftest import TEST_DATA_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = [sys.executable, "-m", "flask", "--app", "portal"]
@@ -20,6 +21,7 @@ def flask(*args: str, **env: str) -> subprocess.CompletedProcess:
         **os.environ,
         "PORTAL_ENV": "production",
         "PORTAL_SECRET_KEY": "cli-test-secret",
+        "PORTAL_DATA_KEY": TEST_DATA_KEY,
         **env,
     }
     return subprocess.run(
@@ -67,6 +69,11 @@ def test_a_bad_database_url_is_one_line_not_a_traceback():
 def test_production_refuses_to_start_without_a_secret_key(database_url):
     result = flask("migrate", PORTAL_DATABASE_URL=database_url, PORTAL_SECRET_KEY="")
     assert "PORTAL_SECRET_KEY must be set" in one_line_error(result)
+
+
+def test_production_refuses_to_start_without_a_data_key(database_url):
+    result = flask("migrate", PORTAL_DATABASE_URL=database_url, PORTAL_DATA_KEY="")
+    assert "PORTAL_DATA_KEY must be set" in one_line_error(result)
 
 
 def test_an_unreachable_database_is_reported_in_one_line():

@@ -1,0 +1,1 @@
+"""Getting referrals to providers: the outbox, the mail, the SMTP transport, the worker."""

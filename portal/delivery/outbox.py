@@ -1,0 +1,269 @@
+"""The outbox: which delivery to send next, and what happens after success or failure.
+
+Deliveries are rows. A worker claims one at a time: on PostgreSQL with SELECT ... FOR UPDATE
+SKIP LOCKED, on SQLite with a single UPDATE ... RETURNING (SQLite has one writer at a time,
+so that statement is the lock). A claim is a lease: a worker that dies loses its deliveries
+when the lease runs out and another worker sends them. Failures are retried on a schedule
+with jitter; after the last retry the delivery is parked (shown to administrators) and a copy
+goes to the fallback service, so nothing is dropped. Plain SQLAlchemy, no Flask.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from portal.models import Delivery, Organisation, Referral, Service
+
+DEFAULT_LEASE = dt.timedelta(minutes=5)
+MAX_ERROR_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class Claim:
+    delivery_id: uuid.UUID
+    attempt: int
+
+
+def _due(now: dt.datetime):
+    return or_(
+        and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),
+        # A lease that ran out: the worker holding it died or hung.
+        and_(Delivery.status == "sending", Delivery.lease_until < now),
+    )
+
+
+def claim_next(
+    session: Session, worker: str, now: dt.datetime, lease: dt.timedelta = DEFAULT_LEASE
+) -> Claim | None:
+    """Take the next due delivery for this worker, or None. Commits."""
+    values = {
+        "status": "sending",
+        "lease_until": now + lease,
+        "claimed_by": worker,
+        "attempts": Delivery.attempts + 1,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(
+            select(Delivery.id)
+            .where(_due(now))
+            .order_by(Delivery.next_attempt_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if row is None:
+            session.commit()
+            return None
+        delivery_id = row.id
+        session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+    else:
+        next_id = (
+            select(Delivery.id)
+            .where(_due(now))
+            .order_by(Delivery.next_attempt_at)
+            .limit(1)
+            .scalar_subquery()
+        )
+        delivery_id = session.execute(
+            update(Delivery)
+            .where(Delivery.id == next_id, _due(now))
+            .values(**values)
+            .returning(Delivery.id)
+        ).scalar_one_or_none()
+        if delivery_id is None:
+            session.commit()
+            return None
+    attempt = session.execute(
+        select(Delivery.attempts).where(Delivery.id == delivery_id)
+    ).scalar_one()
+    session.commit()
+    return Claim(delivery_id, attempt)
+
+
+def _mine(claim: Claim, worker: str):
+    return and_(
+        Delivery.id == claim.delivery_id,
+        Delivery.claimed_by == worker,
+        Delivery.status == "sending",
+    )
+
+
+def mark_sent(session: Session, claim: Claim, worker: str, now: dt.datetime) -> bool:
+    """Record success. False if the lease was lost meanwhile (another worker owns it now)."""
+    result = session.execute(
+        update(Delivery)
+        .where(_mine(claim, worker))
+        .values(status="sent", sent_at=now, lease_until=None, last_error=None)
+    )
+    session.commit()
+    return bool(result.rowcount)
+
+
+def retry_delay(attempt: int, schedule: Sequence[int], rng: random.Random) -> dt.timedelta | None:
+    """How long to wait after failed attempt number `attempt` (1-based), with +-20% jitter so
+    many failed deliveries do not all retry at the same moment; None when it is time to park."""
+    if attempt > len(schedule):
+        return None
+    base = schedule[attempt - 1]
+    return dt.timedelta(seconds=base * rng.uniform(0.8, 1.2))
+
+
+def mark_failed(
+    session: Session,
+    claim: Claim,
+    worker: str,
+    now: dt.datetime,
+    error: str,
+    schedule: Sequence[int],
+    *,
+    permanent: bool = False,
+    fallback_service: str | None = None,
+    rng: random.Random | None = None,
+) -> str:
+    """Record a failure: schedule a retry, or park and hand over to the fallback service.
+    Returns the delivery's new status. The error kept is short and holds no content."""
+    error = " ".join(error.split())[:MAX_ERROR_LENGTH]
+    # Jitter needs no cryptographic randomness.
+    rng = rng or random.Random()  # noqa: S311
+    delay = None if permanent else retry_delay(claim.attempt, schedule, rng)
+    if delay is not None:
+        session.execute(
+            update(Delivery)
+            .where(_mine(claim, worker))
+            .values(
+                status="pending", next_attempt_at=now + delay, lease_until=None, last_error=error
+            )  # fmt: skip
+        )
+        session.commit()
+        return "pending"
+    parked = session.execute(
+        update(Delivery)
+        .where(_mine(claim, worker))
+        .values(status="parked", parked_at=now, lease_until=None, last_error=error)
+    ).rowcount
+    if parked and fallback_service:
+        add_fallback(session, claim.delivery_id, fallback_service, now)
+    session.commit()
+    return "parked"
+
+
+def add_fallback(
+    session: Session, parked_id: uuid.UUID, service_slug: str, now: dt.datetime
+) -> Delivery | None:
+    """Send a parked referral to the fallback service, unless it already has a copy."""
+    parked = session.get(Delivery, parked_id)
+    service = session.scalars(select(Service).where(Service.slug == service_slug)).one_or_none()
+    if parked is None or service is None:
+        return None
+    already = session.scalars(
+        select(Delivery).where(
+            Delivery.referral_id == parked.referral_id,
+            Delivery.organisation_id == service.organisation_id,
+            Delivery.status != "parked",
+        )
+    ).first()
+    if already is not None or parked.organisation_id == service.organisation_id:
+        return None
+    position = session.execute(
+        select(func.max(Delivery.position)).where(Delivery.referral_id == parked.referral_id)
+    ).scalar_one()
+    fallback = Delivery(
+        referral_id=parked.referral_id,
+        organisation_id=service.organisation_id,
+        service_slug=service.slug,
+        kind="helpline" if "helpline" in service.kinds else service.kinds[0],
+        position=(position or 0) + 1,
+        next_attempt_at=now,
+        created_at=now,
+        fallback_for_id=parked.id,
+    )
+    session.add(fallback)
+    return fallback
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """Everything needed to send one delivery (read in one query)."""
+
+    delivery_id: uuid.UUID
+    message_id: str
+    reference: str
+    referrer: str
+    content: bytes | None
+    to_address: str | None
+    address_is_demo: bool
+    organisation: str
+    service_slug: str
+    service_name: str
+    kind: str
+    fallback: bool
+    created_at: dt.datetime
+    also_sent_to: tuple[str, ...]
+
+
+def outgoing(session: Session, claim: Claim) -> Outgoing:
+    delivery = session.get(Delivery, claim.delivery_id)
+    referral: Referral = delivery.referral
+    organisation: Organisation = delivery.organisation
+    others = session.scalars(
+        select(Organisation.name)
+        .join(Delivery, Delivery.organisation_id == Organisation.id)
+        .where(
+            Delivery.referral_id == referral.id,
+            Delivery.id != delivery.id,
+            Delivery.status != "parked",
+        )  # fmt: skip
+    ).all()
+    return Outgoing(
+        delivery_id=delivery.id,
+        message_id=delivery.message_id,
+        reference=referral.reference,
+        referrer=referral.referrer,
+        content=referral.content,
+        to_address=organisation.referral_email,
+        address_is_demo=organisation.referral_email_is_demo,
+        organisation=organisation.name,
+        service_slug=delivery.service_slug,
+        service_name=session.scalars(
+            select(Service.name).where(Service.slug == delivery.service_slug)
+        ).one_or_none()
+        or delivery.service_slug,
+        kind=delivery.kind,
+        fallback=delivery.fallback_for_id is not None,
+        created_at=referral.created_at,
+        also_sent_to=tuple(sorted(set(others))),
+    )
+
+
+def purge_delivered_content(session: Session, now: dt.datetime, retention: dt.timedelta) -> int:
+    """Delete the content of referrals whose every copy was sent more than `retention` ago.
+    What remains (reference, dates, which providers) says nothing about the person."""
+    unfinished = select(Delivery.referral_id).where(Delivery.status.in_(("pending", "sending",
+                                                                         "parked")))  # fmt: skip
+    last_sent = (
+        select(Delivery.referral_id)
+        .group_by(Delivery.referral_id)
+        .having(func.max(Delivery.sent_at) < now - retention)
+    )
+    result = session.execute(
+        update(Referral)
+        .where(
+            Referral.content.is_not(None),
+            Referral.id.in_(last_sent),
+            Referral.id.not_in(unfinished),
+        )
+        .values(content=None, purged_at=now)
+    )
+    session.commit()
+    return result.rowcount or 0
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
+    return {status: count for status, count in rows}
