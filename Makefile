@@ -52,7 +52,7 @@ run: setup ## Serve the portal at http://127.0.0.1:5000 (SQLite, local mail sink
 
 .PHONY: translations
 translations: $(VENV)/.installed ## Extract strings, update every catalog, compile them
-	$(PYBABEL) extract -F babel.cfg -k N_ -k _l -o translations/messages.pot --no-location \
+	$(PYBABEL) -q extract -F babel.cfg -k N_ -k _l -o translations/messages.pot --no-location \
 		--sort-output --project portal --copyright-holder "the portal project" --msgid-bugs-address "" .
 	@for po in translations/*/LC_MESSAGES/messages.po; do \
 		[ -e "$$po" ] || continue; \
@@ -62,7 +62,7 @@ translations: $(VENV)/.installed ## Extract strings, update every catalog, compi
 
 .PHONY: check-strings
 check-strings: $(VENV)/.installed ## Fail if translations/messages.pot is out of date with the code
-	$(PYBABEL) extract -F babel.cfg -k N_ -k _l -o /tmp/portal-check.pot --no-location \
+	$(PYBABEL) -q extract -F babel.cfg -k N_ -k _l -o /tmp/portal-check.pot --no-location \
 		--sort-output --project portal --copyright-holder "the portal project" --msgid-bugs-address "" . >/dev/null
 	@diff <(grep -v '^"POT-Creation-Date' translations/messages.pot) \
 		<(grep -v '^"POT-Creation-Date' /tmp/portal-check.pot) >/dev/null || \

@@ -115,6 +115,8 @@ def from_environment() -> dict:
         "PORTAL_RETRY_SCHEDULE": _schedule("PORTAL_RETRY_SCHEDULE", DEFAULT_RETRY_SCHEDULE),
         # PORTAL_SUBMIT_LIMIT: referrals one address may send (Flask-Limiter syntax).
         "PORTAL_SUBMIT_LIMIT": os.environ.get("PORTAL_SUBMIT_LIMIT", "10 per hour"),
+        # PORTAL_STEP_LIMIT: form steps one address may post.
+        "PORTAL_STEP_LIMIT": os.environ.get("PORTAL_STEP_LIMIT", "120 per minute"),
         # PORTAL_RATELIMIT_STORAGE: where rate-limit counters live (memory:// per process;
         # redis://... to share them between several app servers).
         "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_RATELIMIT_STORAGE", "memory://"),

@@ -364,9 +364,17 @@ def _area_label(code: str) -> str:
     return vocab.AREAS[code].label.split(" (", 1)[0]
 
 
+def _preference(need: str, referral: Referral) -> tuple[str, ...]:
+    """The kinds that meet a need, best first; for a high-risk case an IDVA leads support."""
+    preference = KIND_PREFERENCE[need]
+    if referral.risk == "high" and need == "support":
+        preference = ("idva", *[k for k in preference if k != "idva"])
+    return preference
+
+
 def _meets(service: ServiceFacts, need: str, referral: Referral) -> str | None:
     """The best kind of this service for the need, or None if it does not meet it."""
-    for kind in KIND_PREFERENCE[need]:
+    for kind in _preference(need, referral):
         if kind in service.kinds:
             return kind
     specialism = vocab.SPECIALISM_FOR_NEED.get(need)
@@ -530,9 +538,7 @@ def _score(a: _Assessment, referral: Referral) -> tuple:
     service = a.service
     by_and_for = len(set(service.specialisms) & referral.groups & set(BY_AND_FOR))
     specialist = len(set(service.specialisms) & referral.specialist_needs)
-    preference = KIND_PREFERENCE[a.need]
-    if referral.risk == "high" and a.need == "support":
-        preference = ("idva", *[k for k in preference if k != "idva"])
+    preference = _preference(a.need, referral)
     return (
         by_and_for,
         specialist,
@@ -592,7 +598,8 @@ def _add_idva(referral: Referral, services: Sequence[ServiceFacts], best: dict) 
     if candidates:
         chosen = max(candidates, key=lambda a: (_score(a, referral), a.service.slug))
         chosen.reasons.insert(0, "high risk: an IDVA supports the person through MARAC")
-        best.setdefault(chosen.service.slug, chosen)
+        # The IDVA route replaces any other route to the same service.
+        best[chosen.service.slug] = chosen
 
 
 def _with_marac(route: Route) -> Route:

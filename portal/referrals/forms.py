@@ -212,7 +212,6 @@ class AboutYouForm(StepForm):
     communities = MultiCheckboxField(
         _l("Community (choose any that apply)"),
         choices=_terms(vocab.COMMUNITIES),
-        validators=[Optional()],
     )
     language = RadioField(
         _l("Language to use"),
@@ -326,7 +325,6 @@ class ContactForm(StepForm):
     channels = MultiCheckboxField(
         _l("How is it safe to contact you? (choose all that are safe)"),
         choices=_choices(CHANNELS),
-        validators=[Optional()],
     )
     phone = StringField(
         _l("A safe phone number"),

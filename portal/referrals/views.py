@@ -71,6 +71,10 @@ def _submit_limit() -> str:
     return current_app.config["PORTAL_SUBMIT_LIMIT"]
 
 
+def _step_limit() -> str:
+    return current_app.config["PORTAL_STEP_LIMIT"]
+
+
 # --- the form session -----------------------------------------------------------------
 
 
@@ -134,13 +138,13 @@ def professional_start():
 
 
 @blueprint.route("/<step>", methods=["GET", "POST"])
-@limiter.limit("60 per minute", methods=["POST"])
+@limiter.limit(_step_limit, methods=["POST"])
 def step(step: str):
     return _step(SELF, step)
 
 
 @blueprint.route("/professional/<step>", methods=["GET", "POST"])
-@limiter.limit("60 per minute", methods=["POST"])
+@limiter.limit(_step_limit, methods=["POST"])
 def professional_step(step: str):
     return _step(PROFESSIONAL, step)
 
