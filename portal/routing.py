@@ -55,9 +55,22 @@ KIND_PREFERENCE = {
 }
 
 REFERRAL_FIELDS = {
-    "referrer", "age", "gender", "trans", "lgbt", "communities", "area", "needs", "nrpf",
-    "children", "pets", "wheelchair", "language", "interpreter", "risk",
-}  # fmt: skip
+    "referrer",
+    "age",
+    "gender",
+    "trans",
+    "lgbt",
+    "communities",
+    "area",
+    "needs",
+    "nrpf",
+    "children",
+    "pets",
+    "wheelchair",
+    "language",
+    "interpreter",
+    "risk",
+}
 REQUIRED_FIELDS = ("referrer", "age", "gender", "area", "needs")
 REFERRERS = ("self", "professional")
 CHILD_SEXES = ("male", "female", "other")

@@ -202,13 +202,15 @@ class AboutYouForm(StepForm):
         validators=[InputRequired(_l("Choose a gender, or prefer not to say"))],
     )
     trans = RadioField(
-        _l("Trans or with a trans history?"), choices=_choices(YES_NO_PREFER_NOT),
+        _l("Trans or with a trans history?"),
+        choices=_choices(YES_NO_PREFER_NOT),
         validators=[Optional()],
-    )  # fmt: skip
+    )
     lgbt = RadioField(
-        _l("Lesbian, gay, bisexual or LGBT+?"), choices=_choices(YES_NO_PREFER_NOT),
+        _l("Lesbian, gay, bisexual or LGBT+?"),
+        choices=_choices(YES_NO_PREFER_NOT),
         validators=[Optional()],
-    )  # fmt: skip
+    )
     communities = MultiCheckboxField(
         _l("Community (choose any that apply)"),
         choices=_terms(vocab.COMMUNITIES),
@@ -287,12 +289,14 @@ class WhoWithForm(StepForm):
     add_child = BooleanField(_l("Add a child"))
     pets = RadioField(
         _l("Is there a pet that must come with you?"),
-        choices=_choices(YES_NO), validators=[Optional()],
-    )  # fmt: skip
+        choices=_choices(YES_NO),
+        validators=[Optional()],
+    )
     wheelchair = RadioField(
         _l("Do you need wheelchair-accessible accommodation?"),
-        choices=_choices(YES_NO), validators=[Optional()],
-    )  # fmt: skip
+        choices=_choices(YES_NO),
+        validators=[Optional()],
+    )
 
     def answers(self) -> dict:
         kept = [c for c in self.children.data if c.get("age") is not None or c.get("sex")]

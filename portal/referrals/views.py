@@ -127,14 +127,18 @@ def _render(template: str, status: int = 200, **context):
 
 @blueprint.get("")
 def start():
-    return render_template("referrals/start.html", referrer=SELF,
-                           first=_step_url(SELF, step_names(SELF)[0]))  # fmt: skip
+    return render_template(
+        "referrals/start.html", referrer=SELF, first=_step_url(SELF, step_names(SELF)[0])
+    )
 
 
 @blueprint.get("/professional")
 def professional_start():
-    return render_template("referrals/start.html", referrer=PROFESSIONAL,
-                           first=_step_url(PROFESSIONAL, step_names(PROFESSIONAL)[0]))  # fmt: skip
+    return render_template(
+        "referrals/start.html",
+        referrer=PROFESSIONAL,
+        first=_step_url(PROFESSIONAL, step_names(PROFESSIONAL)[0]),
+    )
 
 
 @blueprint.route("/<step>", methods=["GET", "POST"])
@@ -259,7 +263,7 @@ def _render_step(referrer: str, name: str, form, answers: dict, status: int = 20
         else (
             url_for(
                 "referrals.professional_start" if referrer == PROFESSIONAL else "referrals.start"
-            )  # fmt: skip
+            )
         ),
         returning=request.args.get("return") == CHECK,
         page_has_errors=bool(form.errors),
@@ -364,6 +368,7 @@ def _provider_contacts(service_slugs: list[str]) -> list[dict]:
         if service is None:
             continue
         organisation: Organisation = service.organisation
-        contacts.append({"service": service.name, "organisation": organisation.name,
-                         "phone": service.phone})  # fmt: skip
+        contacts.append(
+            {"service": service.name, "organisation": organisation.name, "phone": service.phone}
+        )
     return contacts

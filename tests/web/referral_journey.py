@@ -77,14 +77,18 @@ class Journey:
     def post(self, step: str, data: dict, **kwargs):
         if self.token is None:
             self.get(step)
-        return self.client.post(f"{self.base}/{step}", data={"csrf_token": self.token, **data},
-                                **kwargs)  # fmt: skip
+        return self.client.post(
+            f"{self.base}/{step}", data={"csrf_token": self.token, **data}, **kwargs
+        )
 
     def answer_all(self, answers: dict) -> None:
         for step, data in answers.items():
             response = self.post(step, data)
-            assert response.status_code == 303, (step, response.status_code,
-                                                 response.get_data(as_text=True)[-3000:])  # fmt: skip
+            assert response.status_code == 303, (
+                step,
+                response.status_code,
+                response.get_data(as_text=True)[-3000:],
+            )
 
     def check_page(self):
         response = self.get("check")

@@ -10,23 +10,65 @@ from hypothesis import strategies as st
 
 from tests.web.referral_journey import SELF_ANSWERS, Journey
 
-NASTY = st.sampled_from([
-    "", " ", "\u202eevil", "\u200f\u05e9\u05dc\u05d5\u05dd", "x\r\nBcc: victim@example.org",
-    "\x00\x07\x1b[31m", "<script>alert(1)</script>", "'; DROP TABLE referral;--", "9" * 400,
-    "١٢", "１２", "-1", "1e3", "NaN", "😀" * 50, "%00", "../../etc/passwd",
-])  # fmt: skip
+NASTY = st.sampled_from(
+    [
+        "",
+        " ",
+        "\u202eevil",
+        "\u200f\u05e9\u05dc\u05d5\u05dd",
+        "x\r\nBcc: victim@example.org",
+        "\x00\x07\x1b[31m",
+        "<script>alert(1)</script>",
+        "'; DROP TABLE referral;--",
+        "9" * 400,
+        "١٢",
+        "１２",
+        "-1",
+        "1e3",
+        "NaN",
+        "😀" * 50,
+        "%00",
+        "../../etc/passwd",
+    ]
+)
 VALUES = st.one_of(NASTY, st.text(max_size=300), st.lists(NASTY, max_size=3))
 
 FIELDS = {
-    "about-you": ["name", "age", "gender", "trans", "lgbt", "communities", "language",
-                  "other_language", "interpreter"],
+    "about-you": [
+        "name",
+        "age",
+        "gender",
+        "trans",
+        "lgbt",
+        "communities",
+        "language",
+        "other_language",
+        "interpreter",
+    ],
     "where": ["area"],
     "needs": ["needs", "nrpf"],
-    "who-with": ["children-0-age", "children-0-sex", "children-1-age", "pets", "wheelchair",
-                 "add_child", "remove_child"],
-    "contact": ["do_not_contact", "channels", "phone", "email", "address", "times",
-                "may_say_who", "code_word", "third_party", "anything_else"],
-}  # fmt: skip
+    "who-with": [
+        "children-0-age",
+        "children-0-sex",
+        "children-1-age",
+        "pets",
+        "wheelchair",
+        "add_child",
+        "remove_child",
+    ],
+    "contact": [
+        "do_not_contact",
+        "channels",
+        "phone",
+        "email",
+        "address",
+        "times",
+        "may_say_who",
+        "code_word",
+        "third_party",
+        "anything_else",
+    ],
+}
 OK = {200, 303, 400, 413, 422}
 FUZZ = settings(
     max_examples=60,
@@ -37,8 +79,11 @@ FUZZ = settings(
 
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, "PORTAL_STEP_LIMIT": "100000 per minute",
-            "PORTAL_SUBMIT_LIMIT": "100000 per minute"}  # fmt: skip
+    return {
+        **app_config,
+        "PORTAL_STEP_LIMIT": "100000 per minute",
+        "PORTAL_SUBMIT_LIMIT": "100000 per minute",
+    }
 
 
 def _answered_up_to(client, step: str) -> Journey:
@@ -76,9 +121,27 @@ def test_a_malformed_security_token_is_refused_with_a_page(client, token):
 
 
 @FUZZ
-@given(query=st.dictionaries(st.sampled_from(["area", "need", "specialism", "men", "nrpf",
-                                              "pets", "wheelchair", "family", "son", "ended",
-                                              "x"]), NASTY, max_size=6))  # fmt: skip
+@given(
+    query=st.dictionaries(
+        st.sampled_from(
+            [
+                "area",
+                "need",
+                "specialism",
+                "men",
+                "nrpf",
+                "pets",
+                "wheelchair",
+                "family",
+                "son",
+                "ended",
+                "x",
+            ]
+        ),
+        NASTY,
+        max_size=6,
+    )
+)
 def test_any_directory_filter_gets_a_page(client, query):
     response = client.get("/en/services", query_string=query)
     assert response.status_code == 200

@@ -29,12 +29,22 @@ def test_a_self_referral_goes_step_by_step_to_check_and_send(client, db):
         response = journey.post(step, data)
         assert response.status_code == 303
         redirects.append(response.headers["Location"])
-    assert redirects == ["/en/refer/where", "/en/refer/needs", "/en/refer/who-with",
-                         "/en/refer/contact", "/en/refer/check"]  # fmt: skip
+    assert redirects == [
+        "/en/refer/where",
+        "/en/refer/needs",
+        "/en/refer/who-with",
+        "/en/refer/contact",
+        "/en/refer/check",
+    ]
     check = journey.check_page()
-    summary = {text_of(dt): text_of(dd) for dt, dd in
-               zip(check.select(".summary dt"), check.select(".summary dd:not(.summary-change)"),
-                   strict=True)}  # fmt: skip
+    summary = {
+        text_of(dt): text_of(dd)
+        for dt, dd in zip(
+            check.select(".summary dt"),
+            check.select(".summary dd:not(.summary-change)"),
+            strict=True,
+        )
+    }
     assert summary["Age"] == "29"
     assert summary["Children who would come"] == "girl aged 6; boy aged 15"
     assert summary["A safe phone number"] == "07700 900123"
@@ -55,8 +65,9 @@ def test_a_self_referral_goes_step_by_step_to_check_and_send(client, db):
 
 def test_only_the_services_ticked_receive_it(client, db):
     journey = Journey(client)
-    journey.answer_all({**SELF_ANSWERS, "needs": {"needs": ["safe-accommodation",
-                                                           "children-support"]}})  # fmt: skip
+    journey.answer_all(
+        {**SELF_ANSWERS, "needs": {"needs": ["safe-accommodation", "children-support"]}}
+    )
     response, _, offered = journey.send()
     assert len(offered) == 2
     journey2 = Journey(client)
@@ -72,8 +83,9 @@ def test_sending_without_ticking_a_service_says_so_next_to_the_choice(client, db
     response, _, _ = journey.send([])
     assert response.status_code == 422
     result = page(response)
-    assert "Choose at least one service to send this to" in text_of(result.select_one(
-        "#share_with-error"))  # fmt: skip
+    assert "Choose at least one service to send this to" in text_of(
+        result.select_one("#share_with-error")
+    )
     assert result.select_one('.error-summary a[href="#share_with"]') is not None
     assert referral_count(db) == 0
 
@@ -147,24 +159,33 @@ def test_change_links_return_to_check_and_send(client):
 def test_children_can_be_added_and_removed_without_javascript(client):
     journey = Journey(client)
     journey.answer_all({k: SELF_ANSWERS[k] for k in ("about-you", "where", "needs")})
-    added = journey.post("who-with", {"children-0-age": "3", "children-0-sex": "male",
-                                      "add_child": "y"})  # fmt: skip
+    added = journey.post(
+        "who-with", {"children-0-age": "3", "children-0-sex": "male", "add_child": "y"}
+    )
     assert added.status_code == 200
     rows = page(added)
     assert rows.select_one("#children-0-age")["value"] == "3"
     assert rows.select_one("#children-1-age") is not None
     assert rows.select(".field-error") == []
-    removed = journey.post("who-with", {"children-0-age": "3", "children-0-sex": "male",
-                                        "children-1-age": "8", "children-1-sex": "female",
-                                        "remove_child": "0"})  # fmt: skip
+    removed = journey.post(
+        "who-with",
+        {
+            "children-0-age": "3",
+            "children-0-sex": "male",
+            "children-1-age": "8",
+            "children-1-sex": "female",
+            "remove_child": "0",
+        },
+    )
     left = page(removed)
     assert left.select_one("#children-0-age")["value"] == "8"
     assert left.select_one("#children-1-age") is None
 
 
 def test_a_child_under_13_is_shown_childline_instead_of_the_form(client, db):
-    response = Journey(client).post("about-you", {"age": "11", "gender": "woman",
-                                                  "language": "en", "interpreter": "no"})  # fmt: skip
+    response = Journey(client).post(
+        "about-you", {"age": "11", "gender": "woman", "language": "en", "interpreter": "no"}
+    )
     assert response.headers["Location"] == "/en/refer/young-people"
     text = text_of(page(client.get("/en/refer/young-people")).main)
     assert "Childline" in text and "0800 1111" in text
@@ -172,13 +193,15 @@ def test_a_child_under_13_is_shown_childline_instead_of_the_form(client, db):
 
 def test_someone_under_16_is_only_offered_young_peoples_services(client):
     journey = Journey(client)
-    journey.answer_all({
-        **SELF_ANSWERS,
-        "about-you": {"age": "15", "gender": "woman", "language": "en", "interpreter": "no"},
-        "where": {"area": "harborough"},
-        "needs": {"needs": ["support", "counselling"]},
-        "who-with": {},
-    })  # fmt: skip
+    journey.answer_all(
+        {
+            **SELF_ANSWERS,
+            "about-you": {"age": "15", "gender": "woman", "language": "en", "interpreter": "no"},
+            "where": {"area": "harborough"},
+            "needs": {"needs": ["support", "counselling"]},
+            "who-with": {},
+        }
+    )
     check = journey.check_page()
     assert "we only send this to services for young people" in text_of(check.select_one(".notice"))
     offered = [box["value"] for box in check.select('input[name="share_with"]')]
@@ -190,8 +213,7 @@ def test_a_professional_referral_asks_for_the_referrer_and_shows_the_reasons(cli
     journey = Journey(client, "professional")
     assert journey.get("about-you").headers["Location"] == "/en/refer/professional/referrer"
     no_reason = journey.post("referrer", {**PROFESSIONAL_ANSWERS["referrer"], "consent": "no"})
-    assert "Say why you are referring without their agreement" in no_reason.get_data(
-        as_text=True)  # fmt: skip
+    assert "Say why you are referring without their agreement" in no_reason.get_data(as_text=True)
     journey.answer_all(PROFESSIONAL_ANSWERS)
     check = journey.check_page()
     reasons = text_of(check.select_one(".choice--service"))
@@ -214,8 +236,7 @@ def test_the_form_pages_are_never_stored_and_their_cookie_is_a_session_cookie(cl
     assert "Expires" not in cookie and "Max-Age" not in cookie
 
 
-def test_the_browser_holds_only_an_opaque_id_and_answers_are_encrypted(client, db,
-                                                                       database_path):  # fmt: skip
+def test_the_browser_holds_only_an_opaque_id_and_answers_are_encrypted(client, db, database_path):
     journey = Journey(client)
     journey.answer_all(SELF_ANSWERS)
     cookie = client.get_cookie("__Host-portal-session")
@@ -261,8 +282,14 @@ def test_the_hidden_box_filled_in_by_software_stops_the_referral(client, db):
     journey.answer_all(SELF_ANSWERS)
     check = journey.check_page()
     key = check.select_one('input[name="submission_key"]')["value"]
-    response = journey.post("check", {"submission_key": key, "share_with": ["panahghar-refuge"],
-                                      "website": "http://spam.example"})  # fmt: skip
+    response = journey.post(
+        "check",
+        {
+            "submission_key": key,
+            "share_with": ["panahghar-refuge"],
+            "website": "http://spam.example",
+        },
+    )
     assert response.status_code == 400
     assert referral_count(db) == 0
 
