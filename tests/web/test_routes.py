@@ -1,0 +1,67 @@
+"""Structural checks over every registered route, as GOV.UK Notify's admin does: a new
+route without a rule here fails, so nothing is published by accident."""
+
+from __future__ import annotations
+
+import pytest
+
+# Who may use each endpoint. "public": anyone, no cookie set. "form": anyone; a form
+# session cookie may be set. "static": files.
+RULES = {
+    "static": "static",
+    "safety.root": "public",
+    "safety.leave": "public",
+    "pages.home": "public",
+    "pages.staying_safe": "public",
+    "pages.privacy": "public",
+    "pages.accessibility": "public",
+    "directory.index": "public",
+    "directory.service": "public",
+    "referrals.start": "public",
+    "referrals.professional_start": "public",
+    "referrals.young_people": "public",
+    "referrals.step": "form",
+    "referrals.professional_step": "form",
+    "referrals.check": "form",
+    "referrals.professional_check": "form",
+    "referrals.sent": "form",
+}
+
+SAMPLE_ARGUMENTS = {
+    "lang": "en",
+    "slug": "wall-brookes-house",
+    "step": "about-you",
+    "filename": "css/portal.css",
+}
+
+
+def test_every_route_has_an_explicit_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(RULES) == set(), "add a rule for each new endpoint"
+    assert set(RULES) - endpoints == set(), "a rule for an endpoint that no longer exists"
+
+
+def test_every_post_route_is_a_form_route(app):
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods:
+            assert RULES[rule.endpoint] == "form", rule.endpoint
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, r in RULES.items() if r == "public"))
+def test_public_pages_answer_without_setting_a_cookie(app, client, endpoint):
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    url = rule.build({k: v for k, v in SAMPLE_ARGUMENTS.items() if k in rule.arguments})[1]
+    with client.get(url) as response:
+        assert response.status_code in (200, 302, 303), url
+        cookie = response.headers.get("Set-Cookie", "")
+        # /exit deletes a cookie (an expired one); nothing sets one.
+        assert not cookie or "Max-Age=0" in cookie, url
+
+
+def test_every_localised_route_rejects_an_unknown_language(app, client):
+    for rule in app.url_map.iter_rules():
+        if "lang" not in rule.arguments or "GET" not in rule.methods:
+            continue
+        arguments = {k: v for k, v in SAMPLE_ARGUMENTS.items() if k in rule.arguments}
+        url = rule.build({**arguments, "lang": "zz"})[1]
+        assert client.get(url).status_code == 404, url
