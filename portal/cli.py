@@ -133,7 +133,12 @@ def purge_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    commands = (migrate_command, load_directory_command, route_command, deliver_command,
-                purge_command)  # fmt: skip
+    commands = (
+        migrate_command,
+        load_directory_command,
+        route_command,
+        deliver_command,
+        purge_command,
+    )
     for command in commands:
         app.cli.add_command(command)

@@ -138,7 +138,7 @@ def mark_failed(
             .where(_mine(claim, worker))
             .values(
                 status="pending", next_attempt_at=now + delay, lease_until=None, last_error=error
-            )  # fmt: skip
+            )
         )
         session.commit()
         return "pending"
@@ -218,7 +218,7 @@ def outgoing(session: Session, claim: Claim) -> Outgoing:
             Delivery.referral_id == referral.id,
             Delivery.id != delivery.id,
             Delivery.status != "parked",
-        )  # fmt: skip
+        )
     ).all()
     return Outgoing(
         delivery_id=delivery.id,
@@ -244,8 +244,9 @@ def outgoing(session: Session, claim: Claim) -> Outgoing:
 def purge_delivered_content(session: Session, now: dt.datetime, retention: dt.timedelta) -> int:
     """Delete the content of referrals whose every copy was sent more than `retention` ago.
     What remains (reference, dates, which providers) says nothing about the person."""
-    unfinished = select(Delivery.referral_id).where(Delivery.status.in_(("pending", "sending",
-                                                                         "parked")))  # fmt: skip
+    unfinished = select(Delivery.referral_id).where(
+        Delivery.status.in_(("pending", "sending", "parked"))
+    )
     last_sent = (
         select(Delivery.referral_id)
         .group_by(Delivery.referral_id)

@@ -105,6 +105,9 @@ class SmtpTransport:
         except smtplib.SMTPAuthenticationError as exc:
             # A wrong password is ours to fix, not a reason to give up on the referral.
             raise TemporaryFailure(f"authentication failed ({exc.smtp_code})") from exc
+        except smtplib.SMTPSenderRefused as exc:
+            # Our relay refusing our own sender address is ours to fix too.
+            raise TemporaryFailure(f"sender refused ({exc.smtp_code})") from exc
         except smtplib.SMTPResponseException as exc:
             if 500 <= exc.smtp_code < 600:
                 raise PermanentFailure(f"refused ({exc.smtp_code})") from exc

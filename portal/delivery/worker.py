@@ -84,8 +84,9 @@ def deliver_one(
         return _failed(database, claim, worker, settings, type(exc).__name__, permanent=False)
     with database.session() as session:
         if not outbox.mark_sent(session, claim, worker, _now()):
-            log.warning("delivery %s: sent, but the lease had passed to another worker",
-                        claim.delivery_id)  # fmt: skip
+            log.warning(
+                "delivery %s: sent, but the lease had passed to another worker", claim.delivery_id
+            )
     log.info("delivery %s: sent (attempt %d)", claim.delivery_id, claim.attempt)
     return "sent"
 
@@ -93,11 +94,18 @@ def deliver_one(
 def _failed(database, claim, worker, settings, error: str, *, permanent: bool) -> str:
     with database.session() as session:
         status = outbox.mark_failed(
-            session, claim, worker, _now(), error, settings.schedule, permanent=permanent,
+            session,
+            claim,
+            worker,
+            _now(),
+            error,
+            settings.schedule,
+            permanent=permanent,
             fallback_service=settings.fallback_service,
-        )  # fmt: skip
-    log.warning("delivery %s: attempt %d failed (%s): %s", claim.delivery_id, claim.attempt,
-                error, status)  # fmt: skip
+        )
+    log.warning(
+        "delivery %s: attempt %d failed (%s): %s", claim.delivery_id, claim.attempt, error, status
+    )
     return status
 
 

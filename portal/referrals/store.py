@@ -43,9 +43,12 @@ def create_draft(
 
 
 def load_draft(
-    session: Session, cipher: DataCipher, draft_id: uuid.UUID, now: dt.datetime,
+    session: Session,
+    cipher: DataCipher,
+    draft_id: uuid.UUID,
+    now: dt.datetime,
     lifetime: dt.timedelta,
-) -> tuple[ReferralDraft, dict] | None:  # fmt: skip
+) -> tuple[ReferralDraft, dict] | None:
     """The draft and its answers, or None if it is gone or was left too long."""
     draft = session.get(ReferralDraft, draft_id)
     if draft is None:
@@ -142,7 +145,13 @@ def submit(
         if existing is not None:
             return existing
         return submit(
-            session, cipher, referrer=referrer, language=language, content=content,
-            routes=routes, submission_key=submission_key, now=now,
-        )  # fmt: skip
+            session,
+            cipher,
+            referrer=referrer,
+            language=language,
+            content=content,
+            routes=routes,
+            submission_key=submission_key,
+            now=now,
+        )
     return referral
