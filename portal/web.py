@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, redirect, request
 from sqlalchemy.orm import Session
 
 
@@ -38,3 +38,16 @@ def now() -> dt.datetime:
 
 def cipher():
     return current_app.extensions["portal.cipher"]
+
+
+def leave_for_page(url: str, target_id: str) -> Response:
+    """Go on to a whole page (not another fragment) after a form posted into `target_id`.
+
+    Without JavaScript that is the usual 303. htmx would follow a 303 itself and swap the
+    whole page into the fragment, so it is told to load the page instead (HX-Redirect).
+    """
+    if wants_fragment(target_id):
+        response = Response(status=200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)

@@ -278,6 +278,10 @@ class ChildForm(Form):
     )
 
 
+def _blank_row(row) -> bool:
+    return all(not "".join(field.raw_data or ()).strip() for field in row.form)
+
+
 class WhoWithForm(StepForm):
     professional_labels = {
         "pets": _l("Is there a pet that must come with them?"),
@@ -297,6 +301,16 @@ class WhoWithForm(StepForm):
         choices=_choices(YES_NO),
         validators=[Optional()],
     )
+
+    def validate(self, extra_validators=None) -> bool:
+        # A row left wholly empty means no child, as the hint says; only rows with something
+        # in them are checked.
+        rows = self.children.entries
+        self.children.entries = [row for row in rows if not _blank_row(row)]
+        try:
+            return super().validate(extra_validators)
+        finally:
+            self.children.entries = rows
 
     def answers(self) -> dict:
         kept = [c for c in self.children.data if c.get("age") is not None or c.get("sex")]

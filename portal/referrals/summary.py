@@ -32,7 +32,7 @@ def _choice_label(field, value) -> str:
 
 def _children(field: FieldList) -> str:
     if not field.data:
-        return _("None")
+        return _("No children")
     parts = []
     for child in field.data:
         sex = {"male": _("boy"), "female": _("girl")}.get(child.get("sex"), _("child"))

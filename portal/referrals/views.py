@@ -41,7 +41,7 @@ from portal.referrals.answers import (
     step_names,
     wants_no_contact,
 )
-from portal.web import cipher, db_session, now, today, wants_fragment
+from portal.web import cipher, db_session, leave_for_page, now, today, wants_fragment
 
 blueprint = localised_blueprint("referrals", __name__, "/refer")
 blueprint.add_app_template_global(summary.rows, "summary_rows")
@@ -214,7 +214,7 @@ def _step(referrer: str, name: str):
     answers[name] = form.answers()
     _save(referrer, draft, answers)
     if name == "about-you" and referrer == SELF and answers[name]["age"] < YOUNGEST_SELF_REFERRAL:
-        return redirect(url_for("referrals.young_people"), code=303)
+        return leave_for_page(url_for("referrals.young_people"), STEP_ID)
     if request.args.get("return") == CHECK:
         target = first_missing_step(referrer, answers) or CHECK
     else:
@@ -348,7 +348,7 @@ def _after_sending(sent_referral):
         "no_contact": bool(content and wants_no_contact(content["answers"])),
         "services": [d.service_slug for d in sent_referral.deliveries],
     }
-    return redirect(url_for("referrals.sent"), code=303)
+    return leave_for_page(url_for("referrals.sent"), STEP_ID)
 
 
 def _services_by_slug(slugs: list[str]) -> dict[str, Service]:

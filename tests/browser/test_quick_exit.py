@@ -24,7 +24,7 @@ def test_the_page_is_hidden_and_the_title_blanked_the_moment_the_exit_starts(pag
     # state the script left it in can be seen.
     page.route("**/exit", lambda route: route.fulfill(status=204))
     page.get_by_role("link", name="Leave this site").click()
-    page.wait_for_function("document.documentElement.classList.contains('is-leaving')")
+    page.wait_for_function("() => document.documentElement.classList.contains('is-leaving')")
     assert page.title() == ""
     assert page.evaluate("getComputedStyle(document.body).visibility") == "hidden"
 
@@ -65,5 +65,5 @@ def test_without_javascript_the_exit_is_a_link_that_still_leaves(page_without_js
 def test_the_exit_stays_in_view_when_the_page_is_scrolled(page, live_server):
     page.goto(f"{live_server}/en/services")
     page.mouse.wheel(0, 4000)
-    page.wait_for_function("window.scrollY > 1000")
+    page.wait_for_function("() => window.scrollY > 1000")
     expect(page.get_by_role("link", name="Leave this site")).to_be_in_viewport()

@@ -182,6 +182,40 @@ def test_children_can_be_added_and_removed_without_javascript(client):
     assert left.select_one("#children-1-age") is None
 
 
+def test_an_empty_child_row_means_no_child_but_a_half_filled_one_is_questioned(client):
+    journey = Journey(client)
+    journey.answer_all({k: SELF_ANSWERS[k] for k in ("about-you", "where", "needs")})
+    # The form always shows one child row; left empty, it is not an error.
+    empty = journey.post("who-with", {"children-0-age": "", "pets": "no"})
+    assert empty.status_code == 303
+    journey.answer_all({"contact": SELF_ANSWERS["contact"]})
+    assert "Children who would come No children" in text_of(
+        journey.check_page().select_one(".summary")
+    )
+
+    half = journey.post("who-with", {"children-0-age": "", "children-0-sex": "male"})
+    assert half.status_code == 422
+    summary = page(half).select_one(".error-summary")
+    links = {a["href"]: text_of(a) for a in summary.select("a")}
+    assert links == {"#children-0-age": "Enter the child's age"}
+
+
+def test_a_htmx_send_loads_the_confirmation_as_a_whole_page(client):
+    journey = Journey(client)
+    journey.answer_all(SELF_ANSWERS)
+    check = journey.check_page()
+    key = check.select_one('input[name="submission_key"]')["value"]
+    offered = [box["value"] for box in check.select('input[name="share_with"]')]
+    response = journey.post(
+        "check",
+        {"submission_key": key, "share_with": offered},
+        headers={"HX-Request": "true", "HX-Target": "referral-step"},
+    )
+    assert response.headers["HX-Redirect"] == "/en/refer/sent"
+    assert response.get_data() == b""
+    assert "Your request has been sent" in text_of(page(client.get("/en/refer/sent")).h1)
+
+
 def test_a_child_under_13_is_shown_childline_instead_of_the_form(client, db):
     response = Journey(client).post(
         "about-you", {"age": "11", "gender": "woman", "language": "en", "interpreter": "no"}
