@@ -127,21 +127,22 @@ def mark_failed(
     rng: random.Random | None = None,
 ) -> str:
     """Record a failure: schedule a retry, or park and hand over to the fallback service.
-    Returns the delivery's new status. The error kept is short and holds no content."""
+    Returns the delivery's new status, or "lost" when the lease had passed to another
+    worker (which then owns the delivery). The error kept is short and holds no content."""
     error = " ".join(error.split())[:MAX_ERROR_LENGTH]
     # Jitter needs no cryptographic randomness.
     rng = rng or random.Random()  # noqa: S311
     delay = None if permanent else retry_delay(claim.attempt, schedule, rng)
     if delay is not None:
-        session.execute(
+        retried = session.execute(
             update(Delivery)
             .where(_mine(claim, worker))
             .values(
                 status="pending", next_attempt_at=now + delay, lease_until=None, last_error=error
             )
-        )
+        ).rowcount
         session.commit()
-        return "pending"
+        return "pending" if retried else "lost"
     parked = session.execute(
         update(Delivery)
         .where(_mine(claim, worker))
@@ -150,7 +151,7 @@ def mark_failed(
     if parked and fallback_service:
         add_fallback(session, claim.delivery_id, fallback_service, now)
     session.commit()
-    return "parked"
+    return "parked" if parked else "lost"
 
 
 def add_fallback(

@@ -150,6 +150,7 @@ def run(
             tally.sent += 1
         elif status == "parked":
             tally.parked += 1
-        else:
+        elif status == "pending":
             tally.retrying += 1
+        # "lost": another worker took the delivery over and answers for it.
     return tally

@@ -135,9 +135,11 @@ def test_a_worker_that_lost_its_lease_cannot_overwrite_the_new_owners_claim(sess
     row = delivery(session, slow)
     assert (row.status, row.claimed_by, row.sent_at) == ("sending", "worker-b", None)
     # Nor can its failure put the delivery back in the queue while B is sending it.
-    fail(session, slow, "worker-a", later)
+    assert fail(session, slow, "worker-a", later) == "lost"
+    assert fail(session, slow, "worker-a", later, permanent=True) == "lost"
     row = delivery(session, slow)
     assert (row.status, row.claimed_by, row.last_error) == ("sending", "worker-b", None)
+    assert len(rows_of(session, row.referral)) == 1, "no copy to UAVA for a delivery not parked"
     assert claim(session, "worker-c", later) is None
 
     assert outbox.mark_sent(session, taken_over, "worker-b", later) is True
