@@ -460,29 +460,39 @@ def _check_groups(service: ServiceFacts, referral: Referral, a: _Assessment) -> 
 
 
 def _check_sons(service: ServiceFacts, referral: Referral, a: _Assessment) -> None:
-    older = [c for c in referral.children if c.sex in ("male", "other")]
-    if not older or service.sons_no_age_limit:
-        if older:
-            a.reasons.append("no upper age limit for sons")
+    """Refuges limit the age of boys. A son over the limit excludes the service; a child
+    whose sex the person gave as "other" is never a reason to exclude, only to check."""
+    sons = [c for c in referral.children if c.sex == "male"]
+    others = [c for c in referral.children if c.sex == "other"]
+    if not sons and not others:
         return
-    oldest = max(older, key=lambda c: c.age)
-    boy = "son" if oldest.sex == "male" else "child"
-    if service.max_son_age is None:
+    if service.sons_no_age_limit:
+        a.reasons.append("no upper age limit for sons")
+        return
+    limit, agreed = service.max_son_age, service.max_son_age_if_agreed
+    if limit is None:
+        oldest = max(sons or others, key=lambda c: c.age)
+        boy = "son" if sons else "child"
         a.checks.append(f"{boy} aged {oldest.age}: the source gives no age limit for boys, check")
-    elif oldest.age <= service.max_son_age:
-        a.reasons.append(f"takes boys up to {service.max_son_age}")
-    elif service.max_son_age_if_agreed is not None and oldest.age <= service.max_son_age_if_agreed:
+        return
+    if sons:
+        oldest = max(sons, key=lambda c: c.age)
+        if oldest.age <= limit:
+            a.reasons.append(f"takes boys up to {limit}")
+        elif agreed is not None and oldest.age <= agreed:
+            a.checks.append(
+                f"son aged {oldest.age}: takes boys up to {limit}, "
+                f"up to {agreed} in some units: check"
+            )
+        else:
+            a.excluded = f"takes boys only up to {agreed or limit}"
+            return
+    older_others = [c for c in others if c.age > limit]
+    if older_others:
+        oldest = max(older_others, key=lambda c: c.age)
         a.checks.append(
-            f"{boy} aged {oldest.age}: takes boys up to {service.max_son_age}, "
-            f"up to {service.max_son_age_if_agreed} in some units: check"
+            f"child aged {oldest.age}: boys only up to {limit}, check the service's rules"
         )
-    elif oldest.sex == "other":
-        a.checks.append(
-            f"child aged {oldest.age}: boys only up to {service.max_son_age}, check the "
-            "service's rules"
-        )
-    else:
-        a.excluded = f"takes boys only up to {service.max_son_age_if_agreed or service.max_son_age}"
 
 
 def _check_accommodation(service: ServiceFacts, referral: Referral, a: _Assessment) -> None:

@@ -145,6 +145,19 @@ def test_a_bme_woman_with_nrpf_and_a_teenage_son_is_led_to_panahghar_with_what_t
     assert not {"wall-leicester-refuge", "zinthiya-trust-safe-accommodation"} & set(slugs(decision))
 
 
+def test_a_son_over_the_age_limit_excludes_even_beside_an_older_child_of_another_sex(
+    services,
+):
+    # Found by the property test below: the older child (sex "other") hid the son.
+    children = [{"age": 12, "sex": "male"}, {"age": 13, "sex": "other"}]
+    decision = route(services, needs=["safe-accommodation"], children=children)
+    assert "action-homeless-safe-accommodation" not in slugs(decision)  # boys up to 11
+    for r in decision.routes:
+        limit = services[r.service].max_son_age_if_agreed or services[r.service].max_son_age
+        if r.kind in vocab.ACCOMMODATION_KINDS and limit is not None:
+            assert 12 <= limit, r.service
+
+
 def test_a_man_needing_somewhere_to_stay_is_offered_only_what_takes_men(services):
     decision = route(services, gender="man", needs=["safe-accommodation"])
     assert decision.lead.service == "wall-dispersed-units"
