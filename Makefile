@@ -38,7 +38,7 @@ packages: $(VENV)/.installed static/vendor/htmx.min.js ## Install Python package
 compile-translations: $(VENV)/.installed
 	@for po in translations/*/LC_MESSAGES/messages.po; do \
 		[ -e "$$po" ] || continue; \
-		$(PYBABEL) compile --use-fuzzy=false -f -q -i "$$po" -o "$${po%.po}.mo"; \
+		$(PYBABEL) -q compile -i "$$po" -o "$${po%.po}.mo"; \
 	done
 
 .PHONY: setup
@@ -54,10 +54,8 @@ run: setup ## Serve the portal at http://127.0.0.1:5000 (SQLite, local mail sink
 translations: $(VENV)/.installed ## Extract strings, update every catalog, compile them
 	$(PYBABEL) -q extract -F babel.cfg -k N_ -k _l -o translations/messages.pot --no-location \
 		--sort-output --project portal --copyright-holder "the portal project" --msgid-bugs-address "" .
-	@for po in translations/*/LC_MESSAGES/messages.po; do \
-		[ -e "$$po" ] || continue; \
-		$(PYBABEL) update -i translations/messages.pot -o "$$po" --no-fuzzy-matching --ignore-obsolete; \
-	done
+	$(PYBABEL) -q update -i translations/messages.pot -d translations --no-fuzzy-matching \
+		--ignore-obsolete
 	$(MAKE) compile-translations
 
 .PHONY: check-strings

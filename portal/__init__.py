@@ -64,11 +64,13 @@ def _build_app(config: dict | None) -> Flask:
     from portal import cli
     from portal.directory.views import blueprint as directory_blueprint
     from portal.pages.views import blueprint as pages_blueprint
+    from portal.pathways.views import blueprint as pathways_blueprint
     from portal.referrals.views import blueprint as referrals_blueprint
 
     app.register_blueprint(pages_blueprint)
     app.register_blueprint(directory_blueprint)
     app.register_blueprint(referrals_blueprint)
+    app.register_blueprint(pathways_blueprint)
     safety.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

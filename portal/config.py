@@ -13,6 +13,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from portal.vocab import LANGUAGE_CODES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
@@ -86,7 +88,9 @@ def from_environment() -> dict:
     )
     secure_cookies = _flag("PORTAL_SECURE_COOKIES", not development)
     languages = [
-        code.strip() for code in os.environ.get("PORTAL_LANGUAGES", "en").split(",") if code
+        code.strip()
+        for code in os.environ.get("PORTAL_LANGUAGES", ",".join(LANGUAGE_CODES)).split(",")
+        if code.strip()
     ]
     return {
         "PORTAL_ENV": "development" if development else "production",
@@ -122,12 +126,18 @@ def from_environment() -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_RATELIMIT_STORAGE", "memory://"),
         # PORTAL_SECRET_KEY: signs the form session cookie. Required in production.
         "SECRET_KEY": _secret_key(development),
+        # PORTAL_FEEDBACK_EMAIL: where people report a wrong translation or an accessibility
+        # problem. The default is a demo address, shown as such.
+        "PORTAL_FEEDBACK_EMAIL": os.environ.get(
+            "PORTAL_FEEDBACK_EMAIL", "feedback@portal.example.org"
+        ),
         # PORTAL_EXIT_URL: the neutral site the quick exit lands on.
         "PORTAL_EXIT_URL": os.environ.get("PORTAL_EXIT_URL", "https://www.bbc.co.uk/weather"),
         # PORTAL_EXIT_CLEAR_CACHE: include "cache" in Clear-Site-Data on exit. Browsers may
         # take a while to empty a large cache; bench/exit_speed.py measures it.
         "PORTAL_EXIT_CLEAR_CACHE": _flag("PORTAL_EXIT_CLEAR_CACHE", True),
-        # PORTAL_LANGUAGES: comma-separated locale codes served under /<lang>/.
+        # PORTAL_LANGUAGES: comma-separated codes of the languages served under /<lang>/
+        # (default: all ten). English must be one of them.
         "PORTAL_LANGUAGES": languages,
         # PORTAL_SECURE_COOKIES: Secure + __Host- prefix on the session cookie (HTTPS only).
         "SESSION_COOKIE_SECURE": secure_cookies,

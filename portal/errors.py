@@ -5,13 +5,24 @@ from __future__ import annotations
 import logging
 import traceback
 
-from flask import Flask, render_template
+from flask import Flask, current_app, g, has_request_context, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
 
+def _language_of_the_address() -> None:
+    """An error page speaks the language of the address (/ur/no-such-page is in Urdu), even
+    when no view ran to take the language from it."""
+    if "lang" in g or not has_request_context():
+        return
+    first = request.path.lstrip("/").split("/", 1)[0]
+    if first in current_app.config["PORTAL_LANGUAGES"]:
+        g.lang = first
+
+
 def _render(error: HTTPException):
+    _language_of_the_address()
     template = "errors/404.html" if error.code == 404 else "errors/error.html"
     return render_template(template, error=error), error.code
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from babel.messages.mofile import read_mo
 from flask import Blueprint, Flask, abort, current_app, g, request, url_for
 
+from portal import vocab
 from portal.config import ConfigError
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
@@ -25,6 +26,14 @@ class Language:
     direction: str = "ltr"
     # The Babel locale for dates and numbers: British English, not American.
     babel_locale: str = ""
+    # How far its words can be trusted: "source" (written in it), "machine-drafted" (drafted
+    # by machine, not yet checked), "reviewed" (checked by a fluent speaker). Pages in a
+    # language that is not "source" or "reviewed" say so, in that language.
+    translation: str = "machine-drafted"
+
+    @property
+    def needs_review(self) -> bool:
+        return self.translation == "machine-drafted"
 
     @property
     def locale(self) -> str:
@@ -34,7 +43,7 @@ class Language:
 LANGUAGES = {
     language.code: language
     for language in (
-        Language("en", "English", "English", babel_locale="en_GB"),
+        Language("en", "English", "English", babel_locale="en_GB", translation="source"),
         Language("gu", "ગુજરાતી", "Gujarati"),
         Language("pa", "ਪੰਜਾਬੀ", "Punjabi (Gurmukhi)"),
         Language("pl", "Polski", "Polish"),
@@ -47,6 +56,7 @@ LANGUAGES = {
     )
 }
 DEFAULT_LANGUAGE = "en"
+assert tuple(LANGUAGES) == vocab.LANGUAGE_CODES, "portal/vocab.py and portal/i18n.py disagree"
 
 
 def enabled_languages() -> list[Language]:
@@ -63,6 +73,8 @@ def select_locale() -> str:
 
 def check_catalogs(app: Flask) -> None:
     """Fail at start-up if a configured language cannot be served (SecureDrop's rule)."""
+    if DEFAULT_LANGUAGE not in app.config["PORTAL_LANGUAGES"]:
+        raise ConfigError("PORTAL_LANGUAGES must include en: / and the provider e-mails use it")
     for code in app.config["PORTAL_LANGUAGES"]:
         if code not in LANGUAGES:
             raise ConfigError(f"PORTAL_LANGUAGES: {code!r} is not a language the portal knows")

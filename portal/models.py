@@ -78,6 +78,8 @@ class Organisation(Base):
     referral_email_is_demo: Mapped[bool] = mapped_column(Boolean, default=True)
     sources: Mapped[list] = mapped_column(JSON, default=list)
     reviewed_on: Mapped[dt.date] = mapped_column(Date)
+    # Free text in other languages, where written: {"gu": {"description": "..."}}.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     services: Mapped[list[Service]] = relationship(
         back_populates="organisation", order_by="Service.name"
@@ -138,6 +140,8 @@ class Service(Base):
     # A caveat about the source itself (a garbled table cell, say), shown with the sources.
     source_note: Mapped[str] = mapped_column(Text, default="")
     reviewed_on: Mapped[dt.date] = mapped_column(Date)
+    # Free text in other languages, where written: {"gu": {"summary": "..."}}.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     organisation: Mapped[Organisation] = relationship(back_populates="services")
     area_rows: Mapped[list[ServiceArea]] = relationship(

@@ -26,6 +26,9 @@ def _terms(*pairs: tuple[str, str]) -> dict[str, Term]:
     return {code: Term(code, label) for code, label in pairs}
 
 
+# The languages the portal is written in (URL codes; see portal/i18n.py for their names).
+LANGUAGE_CODES = ("en", "gu", "pa", "pl", "hi", "ur", "ar", "so", "bn", "ro")
+
 # Where the person lives. The seven Leicestershire districts are the county council's area.
 COUNTY_DISTRICTS = (
     "blaby",

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from flask_babel import force_locale
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from portal.delivery.outbox import Outgoing
@@ -45,6 +46,14 @@ def _sections(referrer: str, answers: dict) -> list[tuple[str, list[summary.Row]
 
 
 def compose(outgoing: Outgoing, content: dict, sender: str) -> EmailMessage:
+    # Providers read English whatever language the person used (and the e-mail says which
+    # language to use with them), even if this runs while a page in another language is
+    # being served.
+    with force_locale("en_GB"):
+        return _compose(outgoing, content, sender)
+
+
+def _compose(outgoing: Outgoing, content: dict, sender: str) -> EmailMessage:
     answers = content["answers"]
     routes = [r for r in content["routing"]["routes"] if r["service"] == outgoing.service_slug]
     context = {

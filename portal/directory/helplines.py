@@ -73,3 +73,10 @@ def routing_helplines() -> list[HelplineFacts]:
         )
         for line in all_helplines()
     ]
+
+
+def signposted_lines(signposts) -> list[Helpline]:
+    """The helplines a routing decision signposts, in its order, to show in full (and in the
+    page's language) rather than as the decision's plain English name and number."""
+    by_name = {line.name: line for line in all_helplines()}
+    return [by_name[s.name] for s in signposts if s.name in by_name]

@@ -373,6 +373,57 @@ def read_directory(data_dir: Path = DATA_DIR) -> tuple[list[dict], list[dict]]:
     return organisations, services
 
 
+# Free text that may be written in other languages (everything else is vocabulary, which
+# the catalogs translate, or a name, which stays as the organisation writes it).
+TRANSLATABLE = {
+    "organisations": {"description"},
+    "services": {
+        "summary",
+        "description",
+        "how_to_refer",
+        "status_note",
+        "eligibility_note",
+        "contact_note",
+    },
+}
+
+
+def read_translations(
+    organisations: list[dict], services: list[dict], data_dir: Path = DATA_DIR
+) -> dict[str, dict[str, dict]]:
+    """Read translations/<lang>.yaml: {"organisations"|"services": {slug: {lang: {field: text}}}}.
+
+    A translation of a field the English record leaves empty, or of a record that does not
+    exist, is an error: it would be shown for a fact we do not hold.
+    """
+    english = {
+        "organisations": {o["slug"]: o for o in organisations},
+        "services": {s["slug"]: s for s in services},
+    }
+    found: dict[str, dict[str, dict]] = {"organisations": {}, "services": {}}
+    for path in sorted((data_dir / "translations").glob("*.yaml")):
+        reader = _Reader(f"translations/{path.name}", set())
+        data = _read_yaml(path)
+        reader.keys("top level", data, {"language", "organisations", "services"}, {"language"})
+        language = reader.text("language", data["language"], required=True)
+        if language not in vocab.LANGUAGE_CODES or language == "en" or path.stem != language:
+            raise reader.fail("language", f"{language!r}: a known language, named as the file")
+        for group in ("organisations", "services"):
+            for slug, fields in (data.get(group) or {}).items():
+                where = f"{group}.{slug}"
+                if slug not in english[group]:
+                    raise reader.fail(where, "no such record in directory.yaml")
+                reader.keys(where, fields, TRANSLATABLE[group], set())
+                texts = {}
+                for name, value in fields.items():
+                    text = reader.text(f"{where}.{name}", value, required=True)
+                    if not english[group][slug].get(name):
+                        raise reader.fail(f"{where}.{name}", "the English record has no such text")
+                    texts[name] = text
+                found[group].setdefault(slug, {})[language] = texts
+    return found
+
+
 def read_helplines(data_dir: Path = DATA_DIR) -> list[dict]:
     """Helplines are read from their file, not the database, so that pages which must show
     them (errors, the danger banner) work even when the database does not."""
@@ -431,6 +482,10 @@ def _sync_rows(rows: list, wanted: list[str], attribute: str, factory) -> bool:
 def load_directory(session: Session, data_dir: Path = DATA_DIR) -> LoadReport:
     """Upsert every organisation and service from the data files (helplines are checked)."""
     organisations, services = read_directory(data_dir)
+    translations = read_translations(organisations, services, data_dir)
+    for group, records in (("organisations", organisations), ("services", services)):
+        for values in records:
+            values["translations"] = translations[group].get(values["slug"], {})
     read_helplines(data_dir)
     report = LoadReport()
 

@@ -11,10 +11,58 @@ from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from markupsafe import Markup
 
 from portal import vocab
-from portal.directory.load import read_documents
+from portal.directory.load import TRANSLATABLE, read_documents
+from portal.i18n import current_language
 from portal.models import Service
+
+
+class Written(str):
+    """Free text from the data, with the language it is written in (`lang`)."""
+
+    lang: str
+
+    def __new__(cls, text: str, lang: str) -> Written:
+        written = super().__new__(cls, text)
+        written.lang = lang
+        return written
+
+
+def localised(record, field: str) -> Written:
+    """A record's free text in the page's language where the data has it, else in English.
+
+    The page marks English text on a page in another language (lang="en"), so a screen
+    reader pronounces it right and the reader knows why it is in English."""
+    language = current_language().code
+    text = (record.translations or {}).get(language, {}).get(field)
+    if text:
+        return Written(text, language)
+    return Written(getattr(record, field) or "", "en")
+
+
+def english(text: str) -> Written:
+    """Text the data holds only in English (source titles, notes on the sources)."""
+    return Written(text, "en")
+
+
+def language_marks(text) -> Markup:
+    """` lang="en" dir="ltr"` for English text on a page in another language, else nothing."""
+    lang = getattr(text, "lang", None)
+    page = current_language()
+    if lang is None or lang == page.code:
+        return Markup("")
+    return Markup(' lang="%s" dir="ltr"') % lang
+
+
+def english_parts(service: Service) -> bool:
+    """Whether the service's page shows any of its free text only in English."""
+    if current_language().code == "en":
+        return False
+    texts = [localised(service, field) for field in TRANSLATABLE["services"]]
+    texts.append(localised(service.organisation, "description"))
+    return any(text and text.lang == "en" for text in texts)
 
 
 @dataclass(frozen=True)
@@ -70,7 +118,7 @@ def _who(service: Service, facts: Facts) -> None:
     for code in service.specialisms:
         facts.add(_("Specialist service for: %(who)s", who=_(vocab.SPECIALISMS[code].label)), "for")
     if service.eligibility_note:
-        facts.add(service.eligibility_note, "ask")
+        facts.add(localised(service, "eligibility_note"), "ask")
     if service.takes_from_anywhere:
         facts.add(_("Takes people from anywhere, not only from this area"), "for")
 
@@ -89,7 +137,7 @@ def _sons(service: Service, facts: Facts) -> None:
     else:
         facts.add(_("Not for families with a son over %(age)d", age=firm), "not-for")
     if service.son_age_note:
-        facts.add(service.son_age_note, "about")
+        facts.add(Written(service.son_age_note, "en"), "about")
 
 
 def _accommodation(service: Service, facts: Facts) -> None:

@@ -37,6 +37,8 @@ class DirectoryFilter:
     family_size: int | None = None
     son_age: int | None = None
     include_ended: bool = False
+    # Services of any of these kinds (a pathway asks for IDVAs, say).
+    kinds: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -94,6 +96,10 @@ def conditions_for(directory_filter: DirectoryFilter, today: dt.date) -> list:
         conditions.append(_meets_need(f.need))
     if f.specialism:
         conditions.append(_has_specialism(f.specialism))
+    if f.kinds:
+        conditions.append(
+            exists().where(ServiceKind.service_id == Service.id, ServiceKind.kind.in_(f.kinds))
+        )
     if f.accepts_men:
         conditions.append(Service.accepts_men.is_(True))
     if f.accepts_nrpf:

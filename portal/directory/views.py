@@ -6,13 +6,30 @@ from flask import abort, make_response, render_template, request
 
 from portal.directory import queries
 from portal.directory.forms import DirectoryFilterForm
-from portal.directory.present import area_labels, service_facts, source_citations
+from portal.directory.present import (
+    area_labels,
+    english,
+    english_parts,
+    language_marks,
+    localised,
+    service_facts,
+    source_citations,
+)
 from portal.directory.status import service_state
 from portal.i18n import localised_blueprint
 from portal.web import db_session, today, wants_fragment
 
 blueprint = localised_blueprint("directory", __name__, "/services")
-for helper in (service_facts, area_labels, source_citations, service_state):
+for helper in (
+    service_facts,
+    area_labels,
+    source_citations,
+    service_state,
+    localised,
+    language_marks,
+    english,
+    english_parts,
+):
     blueprint.add_app_template_global(helper)
 
 # htmx swaps this element: the filters with their messages and the results, morphed in place

@@ -420,3 +420,8 @@ class CheckForm(PortalForm):
     submission_key = HiddenField()
     # A field people never see; software that fills in every box fills this one too.
     website = StringField(_l("Leave this box empty"), render_kw=_off(tabindex="-1"))
+
+
+class StartForm(PortalForm):
+    """Begins a professional referral with the pathway finder's answers (its CSRF token is
+    what makes it a form: the answers travel as hidden fields beside it)."""

@@ -23,11 +23,12 @@ from flask import (
 )
 
 from portal import routing
-from portal.directory.helplines import helpline, routing_helplines
+from portal.directory.helplines import helpline, routing_helplines, signposted_lines
 from portal.directory.queries import routing_services
 from portal.extensions import limiter
 from portal.i18n import current_language, localised_blueprint
 from portal.models import Organisation, Service
+from portal.pathways.forms import FinderForm
 from portal.referrals import forms, store, summary
 from portal.referrals.answers import (
     CHECK,
@@ -45,8 +46,11 @@ from portal.web import cipher, db_session, leave_for_page, now, today, wants_fra
 
 blueprint = localised_blueprint("referrals", __name__, "/refer")
 blueprint.add_app_template_global(summary.rows, "summary_rows")
+blueprint.add_app_template_global(signposted_lines)
 
 STEP_ID = "referral-step"
+# Answers the pathway finder filled in, shown in the steps until the professional answers them.
+PREFILLED = "prefilled"
 SESSION_KEY = "referral"
 SENT_KEY = "referral_sent"
 
@@ -132,12 +136,27 @@ def start():
     )
 
 
-@blueprint.get("/professional")
+@blueprint.route("/professional", methods=["GET", "POST"])
+@limiter.limit(_step_limit, methods=["POST"])
 def professional_start():
+    """The professional referral's start. Arriving from the pathway finder (its answers in the
+    query), the page offers to start with them filled in; that is a POST, since it begins a
+    form session."""
+    first = _step_url(PROFESSIONAL, step_names(PROFESSIONAL)[0])
+    finder = FinderForm(request.args if request.method == "GET" else request.form)
+    prefill = finder.answers_by_step() if finder.is_filled() and finder.validate() else None
+    if request.method == "POST":
+        start_form = forms.StartForm()
+        if prefill and start_form.validate():
+            draft, answers = _current_draft(PROFESSIONAL)
+            _save(PROFESSIONAL, draft, {**answers, PREFILLED: prefill})
+        return redirect(first, code=303)
     return render_template(
         "referrals/start.html",
         referrer=PROFESSIONAL,
-        first=_step_url(PROFESSIONAL, step_names(PROFESSIONAL)[0]),
+        first=first,
+        finder=finder if prefill else None,
+        start_form=forms.StartForm() if prefill else None,
     )
 
 
@@ -202,7 +221,8 @@ def _step(referrer: str, name: str):
     professional = referrer == PROFESSIONAL
     if request.method == "GET":
         form = form_class(formdata=None, professional=professional)
-        form.load(answers.get(name, {}))
+        # A step not yet answered shows what the pathway finder filled in, if anything.
+        form.load(answers.get(name) or answers.get(PREFILLED, {}).get(name, {}))
         _ensure_child_rows(form)
         return _render_step(referrer, name, form, answers)
 
@@ -310,7 +330,7 @@ def _check(referrer: str):
             language=current_language().code,
             content={
                 "referrer": referrer,
-                "answers": answers,
+                "answers": {k: v for k, v in answers.items() if k != PREFILLED},
                 "routing": decision.as_contract(),
                 "shared_with": [r.service for r in chosen],
             },

@@ -26,6 +26,17 @@ PAGES = {
     "staying safe online": ("/en/staying-safe-online", 200),
     "privacy": ("/en/privacy", 200),
     "accessibility statement": ("/en/accessibility", 200),
+    "pathways": ("/en/pathways", 200),
+    "a pathway": ("/en/pathways/safe-accommodation?area=leicester", 200),
+    "pathway finder with an answer": (
+        "/en/pathways/finder?age=41&gender=man&area=melton&needs=support&risk=high",
+        200,
+    ),
+    "pathway finder with a mistake": ("/en/pathways/finder?age=x&needs=support", 200),
+    "professional referral from the finder": (
+        "/en/refer/professional?age=41&gender=man&area=melton&needs=support&risk=high",
+        200,
+    ),
     "page not found": ("/en/no-such-page", 404),
 }
 
