@@ -54,7 +54,9 @@ def catalog_problems(lang: str, translations: Path = TRANSLATIONS) -> list[str]:
             continue
         if translated.fuzzy:
             problems.append(f"{lang}: fuzzy: {key!r}")
-        strings = translated.string if isinstance(translated.string, tuple) else (translated.string,)
+        strings = translated.string
+        if not isinstance(strings, tuple):
+            strings = (strings,)
         if isinstance(message.id, tuple) and len(strings) != plurals:
             problems.append(f"{lang}: needs {plurals} plural forms: {key!r}")
         wanted = _placeholders(english[-1])
