@@ -62,6 +62,7 @@ def _build_app(config: dict | None) -> Flask:
             session.close()
 
     from portal import cli
+    from portal.api.views import blueprint as oruk_blueprint
     from portal.directory.views import blueprint as directory_blueprint
     from portal.pages.views import blueprint as pages_blueprint
     from portal.pathways.views import blueprint as pathways_blueprint
@@ -70,6 +71,7 @@ def _build_app(config: dict | None) -> Flask:
     app.register_blueprint(pages_blueprint)
     app.register_blueprint(directory_blueprint)
     app.register_blueprint(referrals_blueprint)
+    app.register_blueprint(oruk_blueprint)
     app.register_blueprint(pathways_blueprint)
     safety.init_app(app)
     errors.init_app(app)

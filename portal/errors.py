@@ -5,7 +5,15 @@ from __future__ import annotations
 import logging
 import traceback
 
-from flask import Flask, current_app, g, has_request_context, render_template, request
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+)
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -22,6 +30,12 @@ def _language_of_the_address() -> None:
 
 
 def _render(error: HTTPException):
+    if has_request_context() and request.path.startswith("/api/"):
+        # A program reading the API gets JSON, even for an address no view knows.
+        response = jsonify(status=error.code, title=error.name, detail=error.description or "")
+        response.status_code = error.code or 500
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
     _language_of_the_address()
     template = "errors/404.html" if error.code == 404 else "errors/error.html"
     return render_template(template, error=error), error.code
