@@ -31,7 +31,12 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PAGES = ["/en/", "/en/services", "/en/services/wall-brookes-house"]
+PAGES = [
+    "/en/",
+    "/en/services",
+    "/en/services/wall-brookes-house",
+    "/en/refer/about-you",
+]
 HTML_GOAL = 14_000
 FIRST_VISIT_GOAL = 60_000
 GZIP_LEVEL = 6

@@ -12,7 +12,7 @@ from flask import Flask, g
 from flask_babel import format_date
 
 from portal import config as portal_config
-from portal import errors, i18n, safety, vocab
+from portal import assets, compression, errors, i18n, safety, vocab
 from portal.config import ConfigError
 from portal.crypto import DataCipher
 from portal.database import Database
@@ -44,6 +44,9 @@ def _build_app(config: dict | None) -> Flask:
     if config:
         app.config.update(config)
 
+    # Registered first so that it runs last, after every other after_request handler.
+    compression.init_app(app)
+
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(i18n.TRANSLATIONS_DIR)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
@@ -74,6 +77,7 @@ def _build_app(config: dict | None) -> Flask:
     app.register_blueprint(oruk_blueprint)
     app.register_blueprint(pathways_blueprint)
     safety.init_app(app)
+    assets.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 
