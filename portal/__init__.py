@@ -11,8 +11,8 @@ import click
 from flask import Flask, g
 from flask_babel import format_date
 
-from portal import config as portal_config
 from portal import assets, compression, errors, i18n, safety, vocab
+from portal import config as portal_config
 from portal.config import ConfigError
 from portal.crypto import DataCipher
 from portal.database import Database
