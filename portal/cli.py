@@ -108,15 +108,17 @@ def deliver_command(once: bool) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        tally = worker.run(
-            _database(),
-            current_app.extensions["portal.cipher"],
-            transport.send,
-            messages.compose,
-            _worker_settings(),
-            once=once,
-            stop=stop,
-        )
+        with transport:
+            tally = worker.run(
+                _database(),
+                current_app.extensions["portal.cipher"],
+                transport.send,
+                messages.compose,
+                _worker_settings(),
+                once=once,
+                stop=stop,
+                hang_up=transport.close,
+            )
     except SQLAlchemyError as exc:
         _fail(f"cannot reach the database ({exc.__class__.__name__}); check PORTAL_DATABASE_URL")
     click.echo(f"{tally.sent} sent, {tally.retrying} to retry later, {tally.parked} parked")

@@ -120,8 +120,7 @@ def settings(schedule: Sequence[int] = (60, 300, 900)) -> WorkerSettings:
 
 def run_worker(app: Flask, smtp_url: str, schedule: Sequence[int] = (60, 300, 900)) -> Tally:
     """The worker as `flask --app portal deliver --once` runs it, in this process."""
-    transport = SmtpTransport(parse_smtp_url(smtp_url))
-    with app.app_context():
+    with app.app_context(), SmtpTransport(parse_smtp_url(smtp_url)) as transport:
         return worker.run(
             app.extensions["portal.database"],
             app.extensions["portal.cipher"],
@@ -129,6 +128,7 @@ def run_worker(app: Flask, smtp_url: str, schedule: Sequence[int] = (60, 300, 90
             messages.compose,
             settings(schedule),
             once=True,
+            hang_up=transport.close,
         )
 
 

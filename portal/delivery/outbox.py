@@ -1,11 +1,12 @@
 """The outbox: which delivery to send next, and what happens after success or failure.
 
-Deliveries are rows. A worker claims one at a time: on PostgreSQL with SELECT ... FOR UPDATE
-SKIP LOCKED, on SQLite with a single UPDATE ... RETURNING (SQLite has one writer at a time,
-so that statement is the lock). A claim is a lease: a worker that dies loses its deliveries
-when the lease runs out and another worker sends them. Failures are retried on a schedule
-with jitter; after the last retry the delivery is parked (shown to administrators) and a copy
-goes to the fallback service, so nothing is dropped. Plain SQLAlchemy, no Flask.
+Deliveries are rows. A worker claims a few due ones at a time: on PostgreSQL with SELECT ...
+FOR UPDATE SKIP LOCKED, on SQLite with a single UPDATE ... RETURNING (SQLite has one writer at
+a time, so that statement is the lock). A claim is a lease: a worker that dies loses its
+deliveries when the lease runs out and another worker sends them; a worker that stops gives
+back what it has not begun. Failures are retried on a schedule with jitter; after the last
+retry the delivery is parked (shown to administrators) and a copy goes to the fallback
+service, so nothing is dropped. Plain SQLAlchemy, no Flask.
 """
 
 from __future__ import annotations
@@ -39,51 +40,74 @@ def _due(now: dt.datetime):
     )
 
 
-def claim_next(
-    session: Session, worker: str, now: dt.datetime, lease: dt.timedelta = DEFAULT_LEASE
-) -> Claim | None:
-    """Take the next due delivery for this worker, or None. Commits."""
+def claim_due(
+    session: Session,
+    worker: str,
+    now: dt.datetime,
+    lease: dt.timedelta = DEFAULT_LEASE,
+    limit: int = 1,
+) -> list[Claim]:
+    """Take up to `limit` due deliveries for this worker, oldest first. Commits.
+
+    Every claim carries the same lease, so a worker should not take more than it can send
+    well within the lease (see `release` for giving back what it has not begun)."""
     values = {
         "status": "sending",
         "lease_until": now + lease,
         "claimed_by": worker,
         "attempts": Delivery.attempts + 1,
     }
+    due = select(Delivery.id).where(_due(now)).order_by(Delivery.next_attempt_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
-        row = session.execute(
-            select(Delivery.id)
-            .where(_due(now))
-            .order_by(Delivery.next_attempt_at)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
-        if row is None:
+        ids = session.scalars(due.with_for_update(skip_locked=True)).all()
+        if not ids:
             session.commit()
-            return None
-        delivery_id = row.id
-        session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+            return []
+        claimed = update(Delivery).where(Delivery.id.in_(ids))
     else:
-        next_id = (
-            select(Delivery.id)
-            .where(_due(now))
-            .order_by(Delivery.next_attempt_at)
-            .limit(1)
-            .scalar_subquery()
-        )
-        delivery_id = session.execute(
-            update(Delivery)
-            .where(Delivery.id == next_id, _due(now))
-            .values(**values)
-            .returning(Delivery.id)
-        ).scalar_one_or_none()
-        if delivery_id is None:
+        # Look before taking SQLite's one write lock: an idle worker polling must not hold
+        # up the web app's writes. The UPDATE checks again, so a race only loses a turn.
+        if session.execute(due.limit(1)).first() is None:
             session.commit()
-            return None
-    attempt = session.execute(
-        select(Delivery.attempts).where(Delivery.id == delivery_id)
-    ).scalar_one()
+            return []
+        claimed = update(Delivery).where(Delivery.id.in_(due), _due(now))
+    rows = session.execute(
+        claimed.values(**values).returning(Delivery.id, Delivery.attempts, Delivery.next_attempt_at)
+    ).all()
     session.commit()
-    return Claim(delivery_id, attempt)
+    rows.sort(key=lambda row: (row.next_attempt_at, str(row.id)))
+    return [Claim(row.id, row.attempts) for row in rows]
+
+
+def claim_next(
+    session: Session, worker: str, now: dt.datetime, lease: dt.timedelta = DEFAULT_LEASE
+) -> Claim | None:
+    """Take the next due delivery for this worker, or None. Commits."""
+    claims = claim_due(session, worker, now, lease, limit=1)
+    return claims[0] if claims else None
+
+
+def release(session: Session, claims: Sequence[Claim], worker: str) -> int:
+    """Give back claims this worker has not begun to send (it is stopping, or their lease is
+    running short): they are due again at once for any worker, and the attempt that was
+    never made is not counted. Commits; returns how many were still this worker's."""
+    released = 0
+    for claim in claims:
+        released += (
+            session.execute(
+                update(Delivery)
+                .where(_mine(claim, worker), Delivery.attempts == claim.attempt)
+                .values(
+                    status="pending",
+                    lease_until=None,
+                    claimed_by=None,
+                    attempts=Delivery.attempts - 1,
+                )
+            ).rowcount
+            or 0
+        )
+    session.commit()
+    return released
 
 
 def _mine(claim: Claim, worker: str):
@@ -209,37 +233,56 @@ class Outgoing:
 
 
 def outgoing(session: Session, claim: Claim) -> Outgoing:
-    delivery = session.get(Delivery, claim.delivery_id)
-    referral: Referral = delivery.referral
-    organisation: Organisation = delivery.organisation
-    others = session.scalars(
-        select(Organisation.name)
-        .join(Delivery, Delivery.organisation_id == Organisation.id)
+    (mail,) = outgoing_many(session, [claim])
+    return mail
+
+
+def outgoing_many(session: Session, claims: Sequence[Claim]) -> list[Outgoing]:
+    """What to send for each claim, in the claims' order, read in two queries."""
+    ids = [claim.delivery_id for claim in claims]
+    rows = session.execute(
+        select(Delivery, Referral, Organisation, Service.name)
+        .join(Referral, Delivery.referral_id == Referral.id)
+        .join(Organisation, Delivery.organisation_id == Organisation.id)
+        .outerjoin(Service, Service.slug == Delivery.service_slug)
+        .where(Delivery.id.in_(ids))
+    ).all()
+    copies = session.execute(
+        select(Delivery.referral_id, Delivery.id, Organisation.name)
+        .join(Organisation, Delivery.organisation_id == Organisation.id)
         .where(
-            Delivery.referral_id == referral.id,
-            Delivery.id != delivery.id,
+            Delivery.referral_id.in_({row.Referral.id for row in rows}),
             Delivery.status != "parked",
         )
     ).all()
-    return Outgoing(
-        delivery_id=delivery.id,
-        message_id=delivery.message_id,
-        reference=referral.reference,
-        referrer=referral.referrer,
-        content=referral.content,
-        to_address=organisation.referral_email,
-        address_is_demo=organisation.referral_email_is_demo,
-        organisation=organisation.name,
-        service_slug=delivery.service_slug,
-        service_name=session.scalars(
-            select(Service.name).where(Service.slug == delivery.service_slug)
-        ).one_or_none()
-        or delivery.service_slug,
-        kind=delivery.kind,
-        fallback=delivery.fallback_for_id is not None,
-        created_at=referral.created_at,
-        also_sent_to=tuple(sorted(set(others))),
-    )
+    by_id = {row.Delivery.id: row for row in rows}
+    made = []
+    for delivery_id in ids:
+        delivery, referral, organisation, service_name = by_id[delivery_id]
+        others = {
+            copy.name
+            for copy in copies
+            if copy.referral_id == referral.id and copy.id != delivery.id
+        }
+        made.append(
+            Outgoing(
+                delivery_id=delivery.id,
+                message_id=delivery.message_id,
+                reference=referral.reference,
+                referrer=referral.referrer,
+                content=referral.content,
+                to_address=organisation.referral_email,
+                address_is_demo=organisation.referral_email_is_demo,
+                organisation=organisation.name,
+                service_slug=delivery.service_slug,
+                service_name=service_name or delivery.service_slug,
+                kind=delivery.kind,
+                fallback=delivery.fallback_for_id is not None,
+                created_at=referral.created_at,
+                also_sent_to=tuple(sorted(others)),
+            )
+        )
+    return made
 
 
 def purge_delivered_content(session: Session, now: dt.datetime, retention: dt.timedelta) -> int:

@@ -90,9 +90,56 @@ def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
     return context
 
 
+class _Tracked:
+    """Remembers whether DATA was begun for the message being sent. Until it is, nothing of
+    the message can have been accepted, so a connection found dead can be replaced and the
+    message sent again at once with no risk of a second copy."""
+
+    data_begun = False
+
+    def data(self, msg):
+        self.data_begun = True
+        return super().data(msg)
+
+
+class _SMTP(_Tracked, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_Tracked, smtplib.SMTP_SSL):
+    pass
+
+
+def _connection_gone(exc: BaseException) -> bool:
+    """The server closed the connection, or says it is closing it (421)."""
+    if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError):
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code == 421 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421
+
+
 class SmtpTransport:
+    """Sends messages over one SMTP connection kept open while there is work, so a queue
+    does not pay for a connection, a TLS handshake and a login per message (the worker calls
+    close() when it goes idle, and on stopping). Any failure closes the connection. A
+    connection the server dropped between messages is replaced once, at once, if the
+    message had not reached DATA; otherwise the failure is retried on the schedule like any
+    other. For one thread at a time."""
+
+    # Some servers take only so many messages per connection; start afresh well before.
+    MESSAGES_PER_CONNECTION = 100
+
     def __init__(self, settings: SmtpSettings):
         self.settings = settings
+        self._client: smtplib.SMTP | None = None
+        self._sent_on_connection = 0
+
+    def __enter__(self) -> SmtpTransport:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
     def send(self, message: EmailMessage) -> None:
         try:
@@ -115,13 +162,57 @@ class SmtpTransport:
         except (TimeoutError, smtplib.SMTPException, OSError, ssl.SSLError) as exc:
             raise TemporaryFailure(f"{type(exc).__name__}") from exc
 
+    def close(self) -> None:
+        """Say goodbye and close the connection, if one is open."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
+
     def _send(self, message: EmailMessage) -> None:
+        reused = self._client is not None
+        try:
+            self._send_on(self._client or self._connect(), message)
+            return
+        except (smtplib.SMTPException, OSError) as exc:
+            begun = self._client is not None and self._client.data_begun
+            self._drop()
+            if not (reused and not begun and _connection_gone(exc)):
+                raise
+        except BaseException:
+            self._drop()
+            raise
+        # The server closed a connection kept open between messages, before this message
+        # reached DATA: nothing of it was accepted, so send it on a new connection now.
+        try:
+            self._send_on(self._connect(), message)
+        except BaseException:
+            self._drop()
+            raise
+
+    def _drop(self) -> None:
+        """Close the connection after a failure, without a goodbye it may not hear."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def _send_on(self, client: smtplib.SMTP, message: EmailMessage) -> None:
+        client.data_begun = False
+        client.send_message(message)
+        self._sent_on_connection += 1
+        if self._sent_on_connection >= self.MESSAGES_PER_CONNECTION:
+            self.close()
+
+    def _connect(self) -> smtplib.SMTP:
         s = self.settings
         if s.security == "tls":
-            client = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=tls_context(s))
+            client = _SMTPSSL(s.host, s.port, timeout=s.timeout, context=tls_context(s))
         else:
-            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-        with client:
+            client = _SMTP(s.host, s.port, timeout=s.timeout)
+        try:
             client.ehlo()
             if s.security == "starttls":
                 if not client.has_extn("starttls"):
@@ -131,4 +222,9 @@ class SmtpTransport:
                 client.ehlo()
             if s.username:
                 client.login(s.username, s.password or "")
-            client.send_message(message)
+        except BaseException:
+            client.close()
+            raise
+        self._client = client
+        self._sent_on_connection = 0
+        return client

@@ -1,12 +1,21 @@
-"""The delivery worker: claim a due delivery, compose its mail, send it, record the outcome.
+"""The delivery worker: claim due deliveries, compose each mail, send it, record the outcome.
 
 `run` loops until stopped; with once=True it drains what is due and returns. Several
-workers may run at once (see outbox.claim_next). Logs say which delivery and what happened,
+workers may run at once (see outbox.claim_due). Logs say which delivery and what happened,
 never what the referral says.
+
+Latency: a worker with nothing to do looks again after a few hundredths of a second, then
+less and less often down to once every `poll_seconds`, so a referral waits at most that long
+for an idle worker (the look is an indexed read, cheap on both databases, and takes no write
+lock on SQLite). Throughput: a worker claims a few due deliveries per transaction and keeps
+its SMTP connection open while there is work (the caller's `hang_up` closes it after
+`hang_up_seconds` idle); housekeeping waits for a quiet moment rather than holding up a
+queue.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -38,7 +47,13 @@ class WorkerSettings:
     draft_lifetime: dt.timedelta
     fallback_service: str | None
     lease: dt.timedelta = outbox.DEFAULT_LEASE
-    poll_seconds: float = 1.0
+    # Due deliveries taken per claim. Few: one worker must not sit on a queue another
+    # worker could be sending, and all must be sent well within the lease.
+    batch: int = 10
+    # An idle worker looks again after quick_poll_seconds, doubling up to poll_seconds.
+    quick_poll_seconds: float = 0.02
+    poll_seconds: float = 0.25
+    hang_up_seconds: float = 5.0
     housekeeping_seconds: float = 600.0
 
 
@@ -49,25 +64,73 @@ class Tally:
     parked: int = 0
     statuses: list[str] = field(default_factory=list)
 
+    def count(self, status: str) -> None:
+        self.statuses.append(status)
+        if status == "sent":
+            self.sent += 1
+        elif status == "parked":
+            self.parked += 1
+        elif status == "pending":
+            self.retrying += 1
+        # "lost": another worker took the delivery over and answers for it.
+
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def deliver_one(
+def deliver_due(
     database: Database,
     cipher: DataCipher,
     send: Callable[[EmailMessage], None],
     compose: Callable[[outbox.Outgoing, dict, str], EmailMessage],
     settings: WorkerSettings,
     worker: str,
-) -> str | None:
-    """Send the next due delivery. Returns its new status, or None if nothing was due."""
+    stop: threading.Event | None = None,
+) -> list[str]:
+    """Claim up to settings.batch due deliveries and send them one after another. Returns
+    their new statuses; empty if nothing was due."""
     with database.session() as session:
-        claim = outbox.claim_next(session, worker, _now(), settings.lease)
-        if claim is None:
-            return None
-        mail = outbox.outgoing(session, claim)
+        claims = outbox.claim_due(session, worker, _now(), settings.lease, settings.batch)
+        if not claims:
+            return []
+        mails = outbox.outgoing_many(session, claims)
+    claimed_at = time.monotonic()
+    statuses: list[str] = []
+    try:
+        for claim, mail in zip(claims, mails, strict=True):
+            stopping = stop is not None and stop.is_set()
+            # Never begin a send on a lease that could run out under it: another worker
+            # could then send the same referral too.
+            if stopping or time.monotonic() - claimed_at > settings.lease.total_seconds() / 2:
+                break
+            statuses.append(deliver(database, cipher, send, compose, settings, worker, claim, mail))
+    except BaseException:
+        # The one being recorded when it failed is left to its lease; the rest go back.
+        with contextlib.suppress(Exception):
+            _give_back(database, claims[len(statuses) + 1 :], worker)
+        raise
+    _give_back(database, claims[len(statuses) :], worker)
+    return statuses
+
+
+def _give_back(database: Database, claims: Sequence[outbox.Claim], worker: str) -> None:
+    if claims:
+        with database.session() as session:
+            outbox.release(session, claims, worker)
+
+
+def deliver(
+    database: Database,
+    cipher: DataCipher,
+    send: Callable[[EmailMessage], None],
+    compose: Callable[[outbox.Outgoing, dict, str], EmailMessage],
+    settings: WorkerSettings,
+    worker: str,
+    claim: outbox.Claim,
+    mail: outbox.Outgoing,
+) -> str:
+    """Send one claimed delivery and record the outcome; returns its new status."""
     try:
         if mail.content is None:
             raise PermanentFailure("the referral's content was already deleted")
@@ -109,6 +172,13 @@ def _failed(database, claim, worker, settings, error: str, *, permanent: bool) -
     return status
 
 
+def _housekeeping_due(last: float, settings: WorkerSettings, *, busy: bool) -> bool:
+    """Housekeeping waits for a quiet moment, unless the queue has not emptied for a whole
+    extra period."""
+    elapsed = time.monotonic() - last
+    return elapsed > settings.housekeeping_seconds * (2 if busy else 1)
+
+
 def housekeeping(database: Database, settings: WorkerSettings) -> tuple[int, int]:
     """Delete delivered content past its retention period and abandoned drafts."""
     with database.session() as session:
@@ -129,28 +199,39 @@ def run(
     *,
     once: bool = False,
     stop: threading.Event | None = None,
+    hang_up: Callable[[], None] | None = None,
 ) -> Tally:
-    """Deliver until stopped (or, with once=True, until nothing is due)."""
+    """Deliver until stopped (or, with once=True, until nothing is due). `hang_up` closes
+    the mail connection: called after hang_up_seconds with nothing to send, and at the end."""
     stop = stop or threading.Event()
     worker = worker_name()
     tally = Tally()
-    last_housekeeping = 0.0
-    while not stop.is_set():
-        if time.monotonic() - last_housekeeping > settings.housekeeping_seconds:
-            housekeeping(database, settings)
-            last_housekeeping = time.monotonic()
-        status = deliver_one(database, cipher, send, compose, settings, worker)
-        if status is None:
+    # Due at the first quiet moment.
+    last_housekeeping = time.monotonic() - settings.housekeeping_seconds
+    idle_since: float | None = None
+    wait = settings.quick_poll_seconds
+    try:
+        while not stop.is_set():
+            statuses = deliver_due(database, cipher, send, compose, settings, worker, stop)
+            for status in statuses:
+                tally.count(status)
+            if stop.is_set():
+                break
+            if _housekeeping_due(last_housekeeping, settings, busy=bool(statuses)):
+                housekeeping(database, settings)
+                last_housekeeping = time.monotonic()
+            if statuses:
+                idle_since = None
+                wait = settings.quick_poll_seconds
+                continue
             if once:
                 break
-            stop.wait(settings.poll_seconds)
-            continue
-        tally.statuses.append(status)
-        if status == "sent":
-            tally.sent += 1
-        elif status == "parked":
-            tally.parked += 1
-        elif status == "pending":
-            tally.retrying += 1
-        # "lost": another worker took the delivery over and answers for it.
+            idle_since = idle_since or time.monotonic()
+            if hang_up is not None and time.monotonic() - idle_since >= settings.hang_up_seconds:
+                hang_up()
+            stop.wait(wait)
+            wait = min(wait * 2, settings.poll_seconds)
+    finally:
+        if hang_up is not None:
+            hang_up()
     return tally

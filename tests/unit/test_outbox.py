@@ -125,6 +125,50 @@ def test_a_claimed_delivery_is_left_alone_until_its_lease_runs_out_then_another_
     assert delivery(session, second).claimed_by == "worker-b"
 
 
+def test_a_batch_claim_takes_the_oldest_due_deliveries_up_to_its_limit_and_counts_each_attempt(
+    session,
+):
+    referrals = [submit(session, now=T0 + dt.timedelta(seconds=i)) for i in (3, 1, 4, 0, 2)]
+    submit(session, now=T0 + dt.timedelta(hours=1))
+    oldest_first = [r.deliveries[0].id for r in sorted(referrals, key=lambda r: r.created_at)]
+    now = T0 + dt.timedelta(minutes=1)
+
+    first = outbox.claim_due(session, "worker-a", now, LEASE, limit=3)
+    assert [c.delivery_id for c in first] == oldest_first[:3]
+    assert {c.attempt for c in first} == {1}
+    second = outbox.claim_due(session, "worker-b", now, LEASE, limit=3)
+    # Only two are due: the last referral's delivery is not due for an hour.
+    assert [c.delivery_id for c in second] == oldest_first[3:]
+    assert outbox.claim_due(session, "worker-c", now, LEASE, limit=3) == []
+    for claimed, worker in [(c, "worker-a") for c in first] + [(c, "worker-b") for c in second]:
+        row = delivery(session, claimed)
+        assert (row.status, row.claimed_by, row.lease_until) == ("sending", worker, now + LEASE)
+
+
+def test_released_claims_are_due_again_at_once_without_counting_the_attempt_never_made(session):
+    for i in range(3):
+        submit(session, now=T0 - dt.timedelta(seconds=i))
+    started, *unsent = outbox.claim_due(session, "worker-a", T0, LEASE, limit=3)
+    assert outbox.mark_sent(session, started, "worker-a", T0)
+
+    assert outbox.release(session, unsent, "worker-a") == 2
+    for claimed in unsent:
+        row = delivery(session, claimed)
+        assert (row.status, row.attempts, row.claimed_by, row.lease_until) == (
+            "pending",
+            0,
+            None,
+            None,
+        )
+    again = outbox.claim_due(session, "worker-b", T0, LEASE, limit=3)
+    assert [c.delivery_id for c in again] == [c.delivery_id for c in unsent]
+    assert {c.attempt for c in again} == {1}
+    # A claim that has passed to another worker is not the first worker's to give back.
+    assert outbox.release(session, unsent, "worker-a") == 0
+    assert {delivery(session, c).claimed_by for c in again} == {"worker-b"}
+    assert delivery(session, started).status == "sent"
+
+
 def test_a_worker_that_lost_its_lease_cannot_overwrite_the_new_owners_claim(session):
     submit(session, now=T0)
     slow = claim(session, "worker-a", T0)
@@ -295,7 +339,7 @@ def test_the_same_submission_twice_makes_one_referral_with_its_deliveries_once(s
 # --- two workers at once -----------------------------------------------------------------
 
 
-def _claim_concurrently(database: Database, count: int) -> None:
+def _claim_concurrently(database: Database, count: int, limit: int = 1) -> None:
     with database.session() as session:
         expected = {
             row.id
@@ -314,10 +358,12 @@ def _claim_concurrently(database: Database, count: int) -> None:
             with database.session() as session:
                 start.wait(timeout=10)
                 for _ in range(count + 1):
-                    taken = claim(session, name, T0 + dt.timedelta(hours=1))
-                    if taken is None:
+                    taken = outbox.claim_due(
+                        session, name, T0 + dt.timedelta(hours=1), LEASE, limit=limit
+                    )
+                    if not taken:
                         break
-                    claimed[name].append(taken.delivery_id)
+                    claimed[name].extend(c.delivery_id for c in taken)
         except BaseException as exc:  # noqa: BLE001 - reported by the test below
             errors.append(exc)
 
@@ -340,10 +386,15 @@ def test_two_workers_claiming_at_once_on_sqlite_never_take_the_same_delivery(dat
     _claim_concurrently(database, 40)
 
 
+def test_two_workers_claiming_batches_at_once_on_sqlite_never_take_the_same_delivery(database):
+    _claim_concurrently(database, 60, limit=4)
+
+
 @pytest.mark.postgres
-def test_two_workers_claiming_at_once_on_postgres_never_take_the_same_delivery(postgres_url):
+@pytest.mark.parametrize("limit", [1, 4], ids=["one at a time", "in batches"])
+def test_two_workers_claiming_at_once_on_postgres_never_take_the_same_delivery(postgres_url, limit):
     database = fresh_postgres(postgres_url)
     try:
-        _claim_concurrently(database, 40)
+        _claim_concurrently(database, 60 if limit > 1 else 40, limit=limit)
     finally:
         database.dispose()

@@ -1,9 +1,11 @@
 """Referrals reaching providers by e-mail through a real SMTP server on loopback: once, to the
 right address, saying the right things, through outages, dead and concurrent workers,
-refusals, and only ever encrypted unless the server is on this machine."""
+refusals, dropped connections, and only ever encrypted unless the server is on this
+machine."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
@@ -14,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +24,9 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select, update
 
 from portal.config import ConfigError
-from portal.delivery.smtp import parse_smtp_url
+from portal.delivery import messages
+from portal.delivery import worker as delivery_worker
+from portal.delivery.smtp import SmtpTransport, parse_smtp_url
 from portal.models import Delivery, Referral, Service
 from tests.conftest import TEST_DATA_KEY, sqlite_url
 from tests.delivery_support import (
@@ -38,6 +43,7 @@ from tests.delivery_support import (
     mail_server,
     run_worker,
     self_signed_certificate,
+    settings,
     submit,
     wait_for,
 )
@@ -519,3 +525,229 @@ def test_nothing_a_person_typed_is_logged_while_referring_and_delivering(
             logged += logging.Formatter().formatException(record.exc_info)
         for typed in (PHONE, PHONE.replace(" ", ""), CODE_WORD, NAME, NAME.split()[1]):
             assert typed not in logged, f"{record.name} logged {typed!r}"
+
+
+# --- i: one connection for many referrals, and a new one when the server drops it ----------
+
+
+class Connections(Mailbox):
+    """Notes the connection (SMTP session) each message came over, and each goodbye."""
+
+    def __init__(self):
+        super().__init__()
+        # The sessions themselves, kept so that no two of them can share an id.
+        self.sessions: list = []
+        self.goodbyes = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        reply = await super().handle_DATA(server, session, envelope)
+        self.sessions.append(session)
+        return reply
+
+    async def handle_QUIT(self, server, session, envelope):  # noqa: N802
+        self.goodbyes += 1
+        return "221 Bye"
+
+    def carried_one_already(self, session) -> bool:
+        return any(seen is session for seen in self.sessions)
+
+    def connections(self) -> int:
+        return len({id(session) for session in self.sessions})
+
+
+def test_a_worker_sends_several_referrals_over_one_connection_and_says_goodbye(app, database):
+    with database.session() as session:
+        for _ in range(5):
+            submit(session)
+    mailbox = Connections()
+    with mail_server(mailbox) as port:
+        tally = run_worker(app, plain(port))
+    assert tally.sent == 5
+    assert set(mailbox.copies().values()) == {1} and len(mailbox.copies()) == 5
+    assert (mailbox.connections(), mailbox.goodbyes) == (1, 1)
+
+
+class DropsOldConnections(Mailbox):
+    """Ends a connection when a second message is begun on it: `silently` (what a client
+    sees when the server has timed out a connection left open) or with a 421 reply (a
+    server that takes a few messages per connection)."""
+
+    def __init__(self, *, silently: bool):
+        super().__init__()
+        self.silently = silently
+        self.connections = Connections()
+        self.dropped = 0
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        if self.connections.carried_one_already(session):
+            self.dropped += 1
+            if self.silently:
+                server.transport.abort()
+            else:
+                asyncio.get_running_loop().call_soon(server.transport.close)
+            return "421 4.4.2 Closing connection"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        await self.connections.handle_DATA(server, session, envelope)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.parametrize("silently", [True, False], ids=["dropped silently", "closed with 421"])
+def test_a_connection_the_server_ended_between_referrals_is_replaced_at_once(
+    app, database, silently
+):
+    with database.session() as session:
+        for _ in range(3):
+            submit(session)
+    mailbox = DropsOldConnections(silently=silently)
+    with mail_server(mailbox) as port:
+        tally = run_worker(app, plain(port))
+
+    assert (tally.sent, tally.retrying) == (3, 0)
+    assert mailbox.dropped == 2 and mailbox.connections.connections() == 3
+    rows = deliveries(database)
+    assert set(mailbox.copies()) == {d.message_id for d in rows}
+    assert set(mailbox.copies().values()) == {1}
+    # Nothing of a referral had reached the server: sent now, not counted as a failure.
+    assert {(d.status, d.attempts, d.last_error) for d in rows} == {("sent", 1, None)}
+
+
+class KeepsButDropsBeforeAnswering(Mailbox):
+    """Keeps the second message of a connection, then drops the connection before saying
+    it was accepted."""
+
+    def __init__(self):
+        super().__init__()
+        self.connections = Connections()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.connections.carried_one_already(session):
+            await super().handle_DATA(server, session, envelope)
+            server.transport.abort()
+            return "250 2.0.0 Accepted"
+        await self.connections.handle_DATA(server, session, envelope)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_referral_that_may_have_arrived_before_the_connection_dropped_is_not_resent_at_once(
+    app, database
+):
+    with database.session() as session:
+        first, second = submit(session), submit(session)
+    mailbox = KeepsButDropsBeforeAnswering()
+    with mail_server(mailbox) as port:
+        tally = run_worker(app, plain(port))
+
+    assert (tally.sent, tally.retrying) == (1, 1)
+    assert set(mailbox.copies().values()) == {1} and len(mailbox.copies()) == 2
+    by_referral = {d.referral_id: d for d in deliveries(database)}
+    assert by_referral[first.id].status == "sent"
+    # It is retried on the schedule, with the same Message-ID, like any failure.
+    waiting = by_referral[second.id]
+    assert (waiting.status, waiting.attempts) == ("pending", 1)
+    assert waiting.last_error == "SMTPServerDisconnected"
+    assert waiting.next_attempt_at > now() + dt.timedelta(seconds=40)
+
+
+def test_an_idle_worker_hangs_up_and_opens_a_new_connection_for_the_next_referral(app, database):
+    with database.session() as session:
+        submit(session)
+        submit(session)
+    mailbox = Connections()
+    stop = threading.Event()
+    quick = replace(settings(), hang_up_seconds=0.2)
+    with mail_server(mailbox) as port:
+        transport = SmtpTransport(parse_smtp_url(plain(port)))
+
+        def deliver_until_stopped():
+            with app.app_context():
+                delivery_worker.run(
+                    database,
+                    app.extensions["portal.cipher"],
+                    transport.send,
+                    messages.compose,
+                    quick,
+                    stop=stop,
+                    hang_up=transport.close,
+                )
+
+        running = threading.Thread(target=deliver_until_stopped)
+        running.start()
+        try:
+            deadline = time.monotonic() + 30
+            while mailbox.goodbyes < 1:
+                assert time.monotonic() < deadline, "the idle worker kept its connection open"
+                time.sleep(0.02)
+            assert (len(mailbox.received), mailbox.connections()) == (2, 1)
+            with database.session() as session:
+                submit(session)
+            while mailbox.goodbyes < 2:
+                assert time.monotonic() < deadline, "the third referral was not sent"
+                time.sleep(0.02)
+        finally:
+            stop.set()
+            running.join(timeout=30)
+    assert (len(mailbox.received), mailbox.connections()) == (3, 2)
+    assert {d.status for d in deliveries(database)} == {"sent"}
+
+
+def _deliver_due(app, database, port: int, quick, stop=None, after_each=None) -> list[str]:
+    with app.app_context(), SmtpTransport(parse_smtp_url(plain(port))) as transport:
+
+        def send(message):
+            transport.send(message)
+            if after_each:
+                after_each()
+
+        return delivery_worker.deliver_due(
+            database,
+            app.extensions["portal.cipher"],
+            send,
+            messages.compose,
+            quick,
+            "worker-a",
+            stop,
+        )
+
+
+def test_a_stopping_worker_gives_back_the_referrals_it_had_not_begun(app, database):
+    with database.session() as session:
+        for _ in range(3):
+            submit(session)
+    stop = threading.Event()
+    with mail_server(Mailbox()) as port:
+        statuses = _deliver_due(app, database, port, settings(), stop, after_each=stop.set)
+    assert statuses == ["sent"]
+    rows = deliveries(database)
+    assert sorted((d.status, d.attempts, d.claimed_by) for d in rows) == [
+        ("pending", 0, None),
+        ("pending", 0, None),
+        ("sent", 1, "worker-a"),
+    ]
+    # Due again at once, for any worker.
+    assert all(d.next_attempt_at <= now() for d in rows if d.status == "pending")
+
+
+class Slow(Mailbox):
+    async def before_accepting(self, envelope):
+        await asyncio.sleep(0.3)
+        return None
+
+
+def test_a_worker_never_begins_a_referral_on_a_lease_half_gone(app, database):
+    with database.session() as session:
+        for _ in range(3):
+            submit(session)
+    short_lease = replace(settings(), lease=dt.timedelta(seconds=0.4))
+    with mail_server(Slow()) as port:
+        statuses = _deliver_due(app, database, port, short_lease)
+    # The first took 0.3 s, more than half the lease: the others were given back.
+    assert statuses == ["sent"]
+    assert sorted((d.status, d.attempts) for d in deliveries(database)) == [
+        ("pending", 0),
+        ("pending", 0),
+        ("sent", 1),
+    ]
