@@ -80,8 +80,9 @@ test: system-packages setup lint check-strings ## Install what tests need and ru
 	PORTAL_ENV=production scripts/with_postgres.sh $(VENV)/bin/pytest
 
 .PHONY: bench
-bench: setup ## Run the benchmarks under bench/ and print their figures
-	$(PY) bench/page_weight.py
+bench: system-packages setup ## Run every benchmark under bench/ and write docs/performance.md
+	scripts/install_bench_packages.sh
+	$(PY) bench/run_all.py
 
 .PHONY: clean
 clean: ## Remove the virtualenv, node_modules, compiled catalogs and the dev database

@@ -59,6 +59,15 @@ def _integer(name: str, default: int) -> int:
     return int(value)
 
 
+def _count(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number of 0 or more, not {value!r}")
+    return int(value)
+
+
 def _schedule(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
     value = os.environ.get(name, "")
     if not value:
@@ -148,5 +157,19 @@ def from_environment() -> dict:
         "SESSION_PERMANENT": False,
         # PORTAL_HSTS: send Strict-Transport-Security on HTTPS responses.
         "PORTAL_HSTS": _flag("PORTAL_HSTS", not development),
+        # PORTAL_PROXIES: how many reverse proxies (nginx, a load balancer) stand in front of
+        # the app server and add X-Forwarded-For and X-Forwarded-Proto. Behind one, set 1:
+        # otherwise every visitor has the proxy's address, and the per-address limits above
+        # count the whole site as one visitor. 0 (the default) ignores those headers, since
+        # without a proxy anyone could send them to dodge the limits. Applied by
+        # portal/wsgi.py, the production entry point.
+        "PORTAL_PROXIES": _count("PORTAL_PROXIES", 0),
+        # Flask-WTF's extra check, on HTTPS, that a form post's Referer names this site. The
+        # portal sends Referrer-Policy: no-referrer, so browsers send no Referer (and
+        # Origin: null) with its own forms, and that check would refuse every referral
+        # behind HTTPS. The CSRF token still guards each post; it is kept in a __Host-,
+        # SameSite=Strict session cookie that another site or subdomain can neither set nor
+        # send, which is the attack the Referer check is there for.
+        "WTF_CSRF_SSL_STRICT": False,
         "MAX_CONTENT_LENGTH": 64 * 1024,
     }
