@@ -11,7 +11,7 @@ import click
 from flask import Flask, g
 from flask_babel import format_date
 
-from portal import assets, compression, errors, i18n, safety, vocab
+from portal import assets, compression, errors, i18n, page_cache, safety, vocab
 from portal import config as portal_config
 from portal.config import ConfigError
 from portal.crypto import DataCipher
@@ -78,6 +78,7 @@ def _build_app(config: dict | None) -> Flask:
     app.register_blueprint(pathways_blueprint)
     safety.init_app(app)
     assets.init_app(app)
+    page_cache.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 

@@ -24,8 +24,8 @@ SMALLEST = 500  # bytes: below this gzip saves little or nothing
 LEVEL = 6
 
 
-@lru_cache(maxsize=64)
-def _gzip_static(data: bytes) -> bytes:
+@lru_cache(maxsize=256)
+def _gzip_repeated(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=LEVEL, mtime=0)
 
 
@@ -49,8 +49,10 @@ def compress(response: Response) -> Response:
     data = response.get_data()
     if len(data) < SMALLEST:
         return response
+    # Static files and cached pages repeat byte for byte: compress each once.
+    repeated = request.endpoint == "static" or g.get("page_from_cache", False)
+    packed = _gzip_repeated(data) if repeated else gzip.compress(data, LEVEL, mtime=0)
     static = request.endpoint == "static"
-    packed = _gzip_static(data) if static else gzip.compress(data, LEVEL, mtime=0)
     response.set_data(packed)
     response.headers["Content-Encoding"] = "gzip"
     if response.headers.get("ETag") and static:

@@ -157,6 +157,9 @@ def from_environment() -> dict:
         "SESSION_PERMANENT": False,
         # PORTAL_HSTS: send Strict-Transport-Security on HTTPS responses.
         "PORTAL_HSTS": _flag("PORTAL_HSTS", not development),
+        # PORTAL_PAGE_CACHE_SECONDS: how long each app process keeps a rendered public
+        # directory page (portal/page_cache.py); 0 turns the cache off.
+        "PORTAL_PAGE_CACHE_SECONDS": _count("PORTAL_PAGE_CACHE_SECONDS", 60),
         # PORTAL_PROXIES: how many reverse proxies (nginx, a load balancer) stand in front of
         # the app server and add X-Forwarded-For and X-Forwarded-Proto. Behind one, set 1:
         # otherwise every visitor has the proxy's address, and the per-address limits above

@@ -20,6 +20,13 @@ def today() -> dt.date:
     return current_app.config.get("PORTAL_TODAY") or dt.date.today()
 
 
+def requested_page() -> int:
+    """The page of results the address asks for (?page=N); 1 if it names none or nonsense.
+    The query clamps a page past the end to the last one."""
+    number = request.args.get("page", type=int)
+    return number if number is not None and number >= 1 else 1
+
+
 def wants_fragment(target_id: str) -> bool:
     """True when htmx asked to swap only the element with this id (HX-Target: tag#id).
 

@@ -79,6 +79,13 @@ class DirectoryFilterForm(QueryForm):
         )
         return any(field.raw_data and field.raw_data[0] for field in folded)
 
+    def query(self) -> dict[str, str]:
+        """The choices as the address gave them (invalid ones too, as typed), for links to
+        other pages of the same results."""
+        return {
+            field.name: field.raw_data[0] for field in self if field.raw_data and field.raw_data[0]
+        }
+
     def to_filter(self) -> DirectoryFilter:
         """The filter from the fields that are valid; an invalid field filters nothing."""
         errors = self.errors

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
+import flask_babel
+from flask_babel import get_locale
 from markupsafe import Markup
 
 from portal import vocab
@@ -86,20 +86,58 @@ class Facts:
         ].append(Fact(text, sense))
 
 
+class Words:
+    """gettext and ngettext for the page's locale, each answer kept for the next time.
+
+    The catalogs do not change while the portal runs, and a page of cards says the same few
+    things hundreds of times: through Flask-Babel, each costs a look-up of the request's
+    context, as much as the rest of a card. Kept by Babel's locale, so a forced one (provider
+    e-mail is always in English) is honoured."""
+
+    _by_locale: dict[str, dict] = {}
+
+    def __init__(self):
+        self.known = Words._by_locale.setdefault(str(get_locale()), {})
+
+    def gettext(self, message: str, **variables) -> str:
+        text = self.known.get(message)
+        if text is None:
+            text = self.known[message] = flask_babel.gettext(message)
+        return text % variables if variables else text
+
+    def ngettext(self, singular: str, plural: str, num: int) -> str:
+        key = (singular, plural, num)
+        text = self.known.get(key)
+        if text is None:
+            text = self.known[key] = flask_babel.ngettext(singular, plural, num)
+        return text
+
+
+def kind_label(code: str) -> Markup:
+    """A kind of service in the page's language, safe as a template's own words are."""
+    # As _() does in a template: the catalogs are ours, so their words are not escaped.
+    return Markup(Words().gettext(vocab.KINDS[code].label))  # noqa: S704
+
+
+LLR_AREAS = frozenset(vocab.LLR_AREAS)
+COUNTY_DISTRICTS = frozenset(vocab.COUNTY_DISTRICTS)
+
+
 def area_labels(service: Service) -> list[str]:
     """Where it serves, grouping the whole sub-region and the whole county."""
+    _ = Words().gettext
     areas = service.areas
-    if set(vocab.LLR_AREAS) <= set(areas):
+    if LLR_AREAS.issubset(areas):
         return [_("All of Leicester, Leicestershire and Rutland")]
     labels = []
-    if set(vocab.COUNTY_DISTRICTS) <= set(areas):
+    if COUNTY_DISTRICTS.issubset(areas):
         labels.append(_("Leicestershire (all seven districts)"))
-        areas = [a for a in areas if a not in vocab.COUNTY_DISTRICTS]
+        areas = [a for a in areas if a not in COUNTY_DISTRICTS]
     labels += [_(vocab.AREAS[code].label) for code in areas]
     return labels
 
 
-def _who(service: Service, facts: Facts) -> None:
+def _who(service: Service, facts: Facts, _) -> None:
     if service.accepts_women and service.accepts_men:
         facts.add(_("Women and men"), "for")
     elif service.accepts_women:
@@ -123,7 +161,7 @@ def _who(service: Service, facts: Facts) -> None:
         facts.add(_("Takes people from anywhere, not only from this area"), "for")
 
 
-def _sons(service: Service, facts: Facts) -> None:
+def _sons(service: Service, facts: Facts, _) -> None:
     if service.sons_no_age_limit:
         facts.add(_("Takes sons of any age"), "for")
         return
@@ -140,7 +178,7 @@ def _sons(service: Service, facts: Facts) -> None:
         facts.add(Written(service.son_age_note, "en"), "about")
 
 
-def _accommodation(service: Service, facts: Facts) -> None:
+def _accommodation(service: Service, facts: Facts, _, ngettext) -> None:
     if service.largest_family is not None:
         facts.add(
             ngettext(
@@ -150,7 +188,7 @@ def _accommodation(service: Service, facts: Facts) -> None:
             ),
             "for",
         )
-    _sons(service, facts)
+    _sons(service, facts, _)
     if service.nrpf == "yes":
         facts.add(_("Takes people with no recourse to public funds"), "for")
     elif service.nrpf == "no":
@@ -191,9 +229,11 @@ def _accommodation(service: Service, facts: Facts) -> None:
 
 
 def service_facts(service: Service) -> Facts:
+    words = Words()
+    _ = words.gettext
     facts = Facts([], [], [], [])
-    _who(service, facts)
-    _accommodation(service, facts)
+    _who(service, facts, _)
+    _accommodation(service, facts, _, words.ngettext)
     if service.quality_standards:
         facts.add(
             _("Quality standards: %(standards)s", standards=service.quality_standards), "about"

@@ -10,6 +10,7 @@ from portal.directory.present import (
     area_labels,
     english,
     english_parts,
+    kind_label,
     language_marks,
     localised,
     service_facts,
@@ -17,12 +18,14 @@ from portal.directory.present import (
 )
 from portal.directory.status import service_state
 from portal.i18n import localised_blueprint
-from portal.web import db_session, today, wants_fragment
+from portal.page_cache import public_page
+from portal.web import db_session, requested_page, today, wants_fragment
 
 blueprint = localised_blueprint("directory", __name__, "/services")
 for helper in (
     service_facts,
     area_labels,
+    kind_label,
     source_citations,
     service_state,
     localised,
@@ -38,20 +41,24 @@ FRAGMENT_ID = "directory"
 
 
 @blueprint.get("")
+@public_page
 def index():
     form = DirectoryFilterForm(request.args)
     form.validate()
-    services = queries.find_services(db_session(), form.to_filter(), today())
+    found = queries.find_service_page(db_session(), form.to_filter(), today(), requested_page())
     template = (
         "partials/directory_body.html" if wants_fragment(FRAGMENT_ID) else ("directory/index.html")
     )
-    response = make_response(render_template(template, form=form, services=services, today=today()))
+    response = make_response(
+        render_template(template, form=form, found=found, page_args=form.query(), today=today())
+    )
     response.vary.add("HX-Request")
     response.vary.add("HX-Target")
     return response
 
 
 @blueprint.get("/<slug>")
+@public_page
 def service(slug: str):
     session = db_session()
     found = queries.get_service(session, slug)

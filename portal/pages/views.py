@@ -6,6 +6,7 @@ from flask import render_template
 
 from portal import vocab
 from portal.i18n import localised_blueprint
+from portal.page_cache import public_page
 
 blueprint = localised_blueprint("pages", __name__)
 
@@ -21,6 +22,7 @@ WHO_SHORTCUTS = (
 
 
 @blueprint.get("/")
+@public_page
 def home():
     return render_template(
         "pages/home.html", needs=vocab.NEEDS, who_shortcuts=WHO_SHORTCUTS, vocab=vocab
@@ -28,15 +30,18 @@ def home():
 
 
 @blueprint.get("/staying-safe-online")
+@public_page
 def staying_safe():
     return render_template("pages/staying_safe.html")
 
 
 @blueprint.get("/privacy")
+@public_page
 def privacy():
     return render_template("pages/privacy.html")
 
 
 @blueprint.get("/accessibility")
+@public_page
 def accessibility():
     return render_template("pages/accessibility.html")

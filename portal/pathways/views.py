@@ -10,27 +10,29 @@ from portal import routing, vocab
 from portal.directory import queries
 from portal.directory.helplines import helpline, routing_helplines
 from portal.i18n import localised_blueprint
+from portal.page_cache import public_page
 from portal.pathways.catalogue import BY_SLUG, PATHWAYS
 from portal.pathways.forms import FinderForm
-from portal.web import db_session, today
+from portal.web import db_session, requested_page, today
 
 blueprint = localised_blueprint("pathways", __name__, "/pathways")
 
 
 @blueprint.get("")
+@public_page
 def index():
     return render_template("pathways/index.html", pathways=PATHWAYS)
 
 
 @blueprint.get("/finder")
+@public_page
 def finder():
     form = FinderForm(request.args)
     decision = services = None
     if form.is_filled() and form.validate():
         facts = queries.routing_services(db_session(), today())
         decision = routing.decide(form.referral(), facts, routing_helplines())
-        slugs = [route.service for route in decision.routes]
-        services = {s.slug: s for s in map(_service, slugs) if s is not None}
+        services = queries.get_services(db_session(), [route.service for route in decision.routes])
     return render_template(
         "pathways/finder.html",
         form=form,
@@ -44,6 +46,7 @@ def finder():
 
 
 @blueprint.get("/<slug>")
+@public_page
 def pathway(slug: str):
     chosen = BY_SLUG.get(slug)
     if chosen is None:
@@ -56,15 +59,12 @@ def pathway(slug: str):
         "pathways/pathway.html",
         pathway=chosen,
         area=area,
-        services=queries.find_services(db_session(), wanted, today()),
+        found=queries.find_service_page(db_session(), wanted, today(), requested_page()),
+        page_args={"slug": chosen.slug, "area": area},
         today=today(),
         helplines=[helpline(slug) for slug in chosen.helplines],
         finder_url=url_for("pathways.finder", **_finder_query(chosen, area)),
     )
-
-
-def _service(slug: str):
-    return queries.get_service(db_session(), slug)
 
 
 def _finder_query(chosen, area: str | None) -> dict:
