@@ -360,7 +360,11 @@ def report(bare: list[Result], pages: list[Result], send: Result, journeys: int)
         "request comes from 127.0.0.1). wrk runs on the same machine. CPU/request is the "
         "servers' CPU time divided by the requests they answered, which depends far less "
         'than requests/s on what else the machine is doing. "Others\' CPU" is the share of all the '
-        "cores that other programs used during the run.\n"
+        "cores that other programs used during the run. The portal runs with its production "
+        "settings, so home, the directory and the service page come from each worker's page "
+        "cache (portal/page_cache.py, 60 s) after that worker's first request for the address: "
+        "this measures a popular address, not rendering; bench/directory_scale.py measures "
+        "rendering with the cache off. The referral journey is never cached.\n"
     )
     print(
         f"Machine: {os.cpu_count()} cores ({len(os.sched_getaffinity(0))} available to the "
