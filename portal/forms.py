@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, IntegerField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
@@ -97,3 +99,22 @@ def field_attributes(field, hint=None, **attributes) -> dict:
     if described:
         attributes["aria-describedby"] = " ".join(described)
     return attributes
+
+
+def term_choices(terms: dict, codes=None) -> list[SelectChoice]:
+    """Choices from one of portal/vocab.py's vocabularies, labels translated when shown."""
+    return [SelectChoice(code, _l(terms[code].label)) for code in (codes or terms)]
+
+
+class FromTheList:
+    """The answer (or each answer) is one of the field's choices. A list is the only way to
+    answer such a question, so anything else was typed into the address or forged."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        values = field.data if isinstance(field.data, list) else [field.data]
+        allowed = {choice.value for choice in field.choices}
+        if any(value not in allowed for value in values if value):
+            raise ValidationError(self.message)

@@ -5,27 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField
 from wtforms.fields import SelectChoice
-from wtforms.validators import ValidationError
 
 from portal import vocab
 from portal.directory.queries import DirectoryFilter
-from portal.forms import InRange, QueryForm, WholeNumberField
+from portal.forms import FromTheList, InRange, QueryForm, WholeNumberField, term_choices
 
 
 def _choices(any_label, terms: dict, codes=None) -> list[SelectChoice]:
-    codes = terms if codes is None else codes
-    return [SelectChoice("", any_label)] + [
-        SelectChoice(code, _l(terms[code].label)) for code in codes
-    ]
-
-
-class _KnownCode:
-    def __init__(self, message):
-        self.message = message
-
-    def __call__(self, form, field):
-        if field.data and field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError(self.message)
+    return [SelectChoice("", any_label), *term_choices(terms, codes)]
 
 
 class DirectoryFilterForm(QueryForm):
@@ -34,19 +21,19 @@ class DirectoryFilterForm(QueryForm):
         choices=_choices(
             _l("Anywhere in Leicester, Leicestershire and Rutland"), vocab.AREAS, vocab.LLR_AREAS
         ),
-        validators=[_KnownCode(_l("Choose where you live from the list"))],
+        validators=[FromTheList(_l("Choose where you live from the list"))],
         validate_choice=False,
     )
     need = SelectField(
         _l("What you need"),
         choices=_choices(_l("Any kind of help"), vocab.NEEDS),
-        validators=[_KnownCode(_l("Choose the help you need from the list"))],
+        validators=[FromTheList(_l("Choose the help you need from the list"))],
         validate_choice=False,
     )
     specialism = SelectField(
         _l("Specialist services for"),
         choices=_choices(_l("Everyone"), vocab.SPECIALISMS),
-        validators=[_KnownCode(_l("Choose who the service is for from the list"))],
+        validators=[FromTheList(_l("Choose who the service is for from the list"))],
         validate_choice=False,
     )
     men = BooleanField(_l("Accepts men"))

@@ -9,33 +9,8 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
 from portal import routing, vocab
-from portal.forms import InRange, QueryForm, WholeNumberField
-from portal.referrals.forms import MultiCheckboxField
-
-GENDERS = (
-    ("woman", _l("Woman")),
-    ("man", _l("Man")),
-    ("non-binary", _l("Non-binary")),
-    ("other", _l("In another way")),
-)
-
-
-def _terms(terms: dict, codes=None) -> list[SelectChoice]:
-    return [SelectChoice(code, _l(terms[code].label)) for code in (codes or terms)]
-
-
-class _Chosen:
-    """A choice from the list (the list is the only way to answer; anything else was typed
-    into the address)."""
-
-    def __init__(self, message):
-        self.message = message
-
-    def __call__(self, form, field):
-        values = field.data if isinstance(field.data, list) else [field.data]
-        allowed = {choice.value for choice in field.choices}
-        if any(value not in allowed for value in values if value):
-            raise ValidationError(self.message)
+from portal.forms import FromTheList, InRange, QueryForm, WholeNumberField, term_choices
+from portal.referrals.forms import GENDERS, MultiCheckboxField
 
 
 class FinderForm(QueryForm):
@@ -50,31 +25,31 @@ class FinderForm(QueryForm):
     gender = SelectField(
         _l("Gender"),
         choices=[SelectChoice(value, label) for value, label in GENDERS],
-        validators=[_Chosen(_l("Choose a gender from the list"))],
+        validators=[FromTheList(_l("Choose a gender from the list"))],
         validate_choice=False,
     )
     area = SelectField(
         _l("Where the person lives"),
-        choices=_terms(vocab.AREAS),
-        validators=[_Chosen(_l("Choose where the person lives from the list"))],
+        choices=term_choices(vocab.AREAS),
+        validators=[FromTheList(_l("Choose where the person lives from the list"))],
         validate_choice=False,
     )
     needs = MultiCheckboxField(
         _l("What help they need"),
-        choices=_terms(vocab.NEEDS),
-        validators=[_Chosen(_l("Choose the help from the list"))],
+        choices=term_choices(vocab.NEEDS),
+        validators=[FromTheList(_l("Choose the help from the list"))],
         validate_choice=False,
     )
     risk = SelectField(
         _l("Risk level"),
-        choices=_terms(vocab.RISK_LEVELS, ("unknown", "standard", "medium", "high")),
-        validators=[_Chosen(_l("Choose the risk level from the list"))],
+        choices=term_choices(vocab.RISK_LEVELS, ("unknown", "standard", "medium", "high")),
+        validators=[FromTheList(_l("Choose the risk level from the list"))],
         validate_choice=False,
     )
     communities = MultiCheckboxField(
         _l("Community"),
-        choices=_terms(vocab.COMMUNITIES),
-        validators=[_Chosen(_l("Choose the community from the list"))],
+        choices=term_choices(vocab.COMMUNITIES),
+        validators=[FromTheList(_l("Choose the community from the list"))],
         validate_choice=False,
     )
     lgbt = BooleanField(_l("Lesbian, gay, bisexual or LGBT+"))

@@ -22,7 +22,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import vocab
-from portal.forms import InRange, PortalForm, WholeNumberField
+from portal.forms import InRange, PortalForm, WholeNumberField, term_choices
 
 MAX_CHILDREN = 12
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{8,18}[0-9]$")
@@ -50,8 +50,13 @@ def _choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def _terms(terms: dict, codes=None) -> list[SelectChoice]:
-    return [SelectChoice(code, _l(terms[code].label)) for code in (codes or terms)]
+# Shared with the pathway finder, which asks the same question without "prefer not to say".
+GENDERS = (
+    ("woman", _l("Woman")),
+    ("man", _l("Man")),
+    ("non-binary", _l("Non-binary")),
+    ("other", _l("In another way")),
+)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -157,7 +162,7 @@ class ReferrerForm(StepForm):
     )
     risk = RadioField(
         _l("Risk level"),
-        choices=_terms(vocab.RISK_LEVELS),
+        choices=term_choices(vocab.RISK_LEVELS),
         validators=[InputRequired(_l("Choose the risk level, or not known"))],
     )
     dash_score = WholeNumberField(
@@ -192,10 +197,7 @@ class AboutYouForm(StepForm):
         _l("Gender"),
         choices=_choices(
             (
-                ("woman", _l("Woman")),
-                ("man", _l("Man")),
-                ("non-binary", _l("Non-binary")),
-                ("other", _l("In another way")),
+                *GENDERS,
                 ("prefer-not", _l("Prefer not to say")),
             )
         ),
@@ -213,7 +215,7 @@ class AboutYouForm(StepForm):
     )
     communities = MultiCheckboxField(
         _l("Community (choose any that apply)"),
-        choices=_terms(vocab.COMMUNITIES),
+        choices=term_choices(vocab.COMMUNITIES),
     )
     language = RadioField(
         _l("Language to use"),
@@ -238,7 +240,7 @@ class WhereForm(StepForm):
     professional_labels = {"area": _l("Where does the person live now?")}
     area = RadioField(
         _l("Where do you live now?"),
-        choices=_terms(vocab.AREAS),
+        choices=term_choices(vocab.AREAS),
         validators=[InputRequired(_l("Choose where you live now"))],
     )
 
@@ -252,7 +254,7 @@ class NeedsForm(StepForm):
     }
     needs = MultiCheckboxField(
         _l("What help do you need? (choose all that apply)"),
-        choices=_terms(vocab.NEEDS),
+        choices=term_choices(vocab.NEEDS),
         validators=[AtLeastOne(_l("Choose at least one kind of help"))],
     )
     nrpf = RadioField(
