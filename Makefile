@@ -81,7 +81,7 @@ test: system-packages setup lint check-strings ## Install what tests need and ru
 
 .PHONY: bench
 bench: system-packages setup ## Run every benchmark under bench/ and write docs/performance.md
-	scripts/install_bench_packages.sh
+	scripts/install_system_packages.sh wrk
 	$(PY) bench/run_all.py
 
 .PHONY: clean

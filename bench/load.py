@@ -45,7 +45,7 @@ Goals: the directory fragment serves at least half the bare endpoint's requests 
 and no request fails. Prints a Markdown section; exits 1 if a goal is missed, 2 if it could
 not measure (no wrk, a server that does not start, a page that is not what it should be).
 
-Run from the repository root, after `make setup` and `scripts/install_bench_packages.sh`
+Run from the repository root, after `make setup` and `scripts/install_system_packages.sh wrk`
 (Debian's wrk):
 
     .venv/bin/python bench/load.py
@@ -422,7 +422,7 @@ def verdict(met: bool) -> str:
 
 def main() -> int:
     if shutil.which("wrk") is None:
-        fail("wrk is not installed: run scripts/install_bench_packages.sh")
+        fail("wrk is not installed: run scripts/install_system_packages.sh wrk")
     with tempfile.TemporaryDirectory(prefix="portal-load-") as temporary:
         directory = Path(temporary)
         environment = portal_environment(directory)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: Chromium for the browser tests (test tools cannot download
 # their own browser here), Noto fonts so every script renders, PostgreSQL for the database
-# tests. Installs only what is missing, so a second run costs nothing.
+# tests. Given package names instead (make bench: wrk), installs those. Installs only what is
+# missing, so a second run costs nothing.
 set -euo pipefail
 
-wanted=(chromium fonts-noto-core fonts-noto-ui-core postgresql)
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=(chromium fonts-noto-core fonts-noto-ui-core postgresql)
 missing=()
 for package in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
