@@ -15,7 +15,7 @@ from portal.directory.queries import routing_services
 from portal.pathways.catalogue import PATHWAYS
 from portal.web import db_session
 from tests.conftest import TODAY, parse_page, text_of
-from tests.web.referral_journey import csrf_token
+from tests.web.referral_journey import PROFESSIONAL_ANSWERS, csrf_token
 
 HIGH_RISK_MAN_IN_MELTON = {
     "age": "41",
@@ -142,16 +142,7 @@ def test_refer_this_person_starts_the_professional_referral_with_the_answers_fil
     assert referrer.select_one("#referrer_name")["value"] == ""
 
     step = client.get("/en/refer/professional/referrer").get_data(as_text=True)
-    answers = {
-        "csrf_token": csrf_token(step),
-        "referrer_name": "Sam Jones",
-        "organisation": "Melton Housing",
-        "role": "Housing officer",
-        "work_email": "sam.jones@housing.example.org",
-        "work_phone": "0116 496 0000",
-        "consent": "yes",
-        "risk": "high",
-    }
+    answers = {"csrf_token": csrf_token(step), **PROFESSIONAL_ANSWERS["referrer"]}
     sent = client.post("/en/refer/professional/referrer", data=answers)
     assert sent.headers["Location"] == "/en/refer/professional/about-you"
     about = parse_page(client.get("/en/refer/professional/about-you"))
