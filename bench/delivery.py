@@ -236,6 +236,7 @@ def start_workers(url: str, port: int, data_key: str, logs: Path) -> list[subpro
         "PORTAL_DATA_KEY": data_key,
         "PORTAL_DATABASE_URL": url,
         "PORTAL_SMTP_URL": f"smtp://127.0.0.1:{port}?tls=none",
+        "PORTAL_BASE_URL": "https://portal.example.org",
     }
     processes = []
     for number in range(WORKERS):

@@ -65,17 +65,21 @@ def _build_app(config: dict | None) -> Flask:
             session.close()
 
     from portal import cli
+    from portal.admin.views import blueprint as admin_blueprint
     from portal.api.views import blueprint as oruk_blueprint
     from portal.directory.views import blueprint as directory_blueprint
     from portal.pages.views import blueprint as pages_blueprint
     from portal.pathways.views import blueprint as pathways_blueprint
     from portal.referrals.views import blueprint as referrals_blueprint
+    from portal.staff.views import blueprint as staff_blueprint
 
     app.register_blueprint(pages_blueprint)
     app.register_blueprint(directory_blueprint)
     app.register_blueprint(referrals_blueprint)
     app.register_blueprint(oruk_blueprint)
     app.register_blueprint(pathways_blueprint)
+    app.register_blueprint(staff_blueprint)
+    app.register_blueprint(admin_blueprint)
     safety.init_app(app)
     assets.init_app(app)
     page_cache.init_app(app)

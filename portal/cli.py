@@ -21,6 +21,8 @@ from portal.delivery.worker import WorkerSettings
 from portal.directory.helplines import routing_helplines
 from portal.directory.load import DataError, load_directory
 from portal.directory.queries import routing_services
+from portal.staff import accounts
+from portal.staff.keys import rotate_data
 from portal.web import today
 
 
@@ -93,6 +95,9 @@ def _worker_settings() -> WorkerSettings:
         retention=dt.timedelta(days=config["PORTAL_RETENTION_DAYS"]),
         draft_lifetime=dt.timedelta(minutes=config["PORTAL_DRAFT_MINUTES"]),
         fallback_service=routing.LLR_SUPPORT_SERVICE,
+        base_url=config["PORTAL_BASE_URL"],
+        longest_retention=dt.timedelta(days=config["PORTAL_RETENTION_MAX_DAYS"]),
+        chase_after=dt.timedelta(hours=config["PORTAL_CHASE_HOURS"]),
     )
 
 
@@ -104,6 +109,8 @@ def deliver_command(once: bool) -> None:
         transport = SmtpTransport(parse_smtp_url(current_app.config["PORTAL_SMTP_URL"]))
     except ConfigError as exc:
         _fail(str(exc))
+    if not current_app.config["PORTAL_BASE_URL"]:
+        _fail("PORTAL_BASE_URL must be set: the e-mails link providers to their inbox")
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -134,6 +141,57 @@ def purge_command() -> None:
     click.echo(f"{purged} referrals' content deleted, {drafts} unfinished forms deleted")
 
 
+def _invitation_link(token: str) -> str:
+    base = current_app.config["PORTAL_BASE_URL"]
+    if not base:
+        _fail("PORTAL_BASE_URL must be set (the portal's address) to make an invitation link")
+    return f"{base}/staff/invitation/{token}"
+
+
+@click.command("create-admin")
+@click.option("--email", required=True, help="The administrator's work e-mail address.")
+@click.option("--name", required=True, help="Their name, as the audit log will show it.")
+def create_admin_command(email: str, name: str) -> None:
+    """Invite an administrator: prints a one-time link where they choose a password and set
+    up their authenticator app (the link lasts 7 days)."""
+    try:
+        with _database().session() as session:
+            token = accounts.invite(
+                session,
+                email=email,
+                name=name,
+                role="admin",
+                organisation=None,
+                by=None,
+                now=dt.datetime.now(dt.UTC),
+                policy=accounts.Policy(),
+                actor="create-admin command",
+            )
+    except ValueError as exc:
+        _fail(f"cannot invite {email!r}: {exc}")
+    except SQLAlchemyError as exc:
+        _fail(
+            f"cannot reach the database ({exc.__class__.__name__}); "
+            "has `flask --app portal migrate` been run?"
+        )
+    click.echo(f"Invitation for {name}: open this link to choose a password (valid 7 days):")
+    click.echo(_invitation_link(token))
+
+
+@click.command("rotate-data-key")
+def rotate_data_key_command() -> None:
+    """Re-encrypt referral content, drafts and second-factor keys with the first key in
+    PORTAL_DATA_KEY (after putting a new key first; the old keys can then be dropped)."""
+    try:
+        with _database().session() as session:
+            count = rotate_data(session, current_app.extensions["portal.cipher"])
+    except SQLAlchemyError as exc:
+        _fail(f"cannot reach the database ({exc.__class__.__name__}); check PORTAL_DATABASE_URL")
+    except ValueError as exc:
+        _fail(str(exc))
+    click.echo(f"{count} encrypted values re-encrypted with the first key")
+
+
 def init_app(app: Flask) -> None:
     commands = (
         migrate_command,
@@ -141,6 +199,8 @@ def init_app(app: Flask) -> None:
         route_command,
         deliver_command,
         purge_command,
+        create_admin_command,
+        rotate_data_key_command,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -118,8 +118,33 @@ def from_environment() -> dict:
         # content at rest. Required in production; development keeps one in instance/.
         "PORTAL_DATA_KEY": os.environ.get("PORTAL_DATA_KEY", "")
         or (development_key(INSTANCE_DIR) if development else ""),
-        # PORTAL_RETENTION_DAYS: days referral content is kept after every copy was delivered.
+        # PORTAL_RETENTION_DAYS: days referral content is kept after every copy was delivered
+        # and acknowledged (or closed) by its provider.
         "PORTAL_RETENTION_DAYS": _integer("PORTAL_RETENTION_DAYS", 7),
+        # PORTAL_RETENTION_MAX_DAYS: the longest referral content is ever kept, even when a
+        # provider never acknowledges it.
+        "PORTAL_RETENTION_MAX_DAYS": _integer("PORTAL_RETENTION_MAX_DAYS", 90),
+        # PORTAL_CHASE_HOURS: a delivered referral nobody has acknowledged after this long is
+        # chased with a reminder e-mail (reference and link only).
+        "PORTAL_CHASE_HOURS": _integer("PORTAL_CHASE_HOURS", 24),
+        # PORTAL_ESCALATE_HOURS: after this long unacknowledged, the admin dashboard flags the
+        # referral and offers the fallback route.
+        "PORTAL_ESCALATE_HOURS": _integer("PORTAL_ESCALATE_HOURS", 72),
+        # PORTAL_BASE_URL: the portal's public address, for links in e-mails (the inbox link,
+        # invitations). Required in production.
+        "PORTAL_BASE_URL": os.environ.get(
+            "PORTAL_BASE_URL", "http://127.0.0.1:5000" if development else ""
+        ).rstrip("/"),
+        # PORTAL_STAFF_IDLE_MINUTES: a signed-in member of staff idle this long is signed out.
+        "PORTAL_STAFF_IDLE_MINUTES": _integer("PORTAL_STAFF_IDLE_MINUTES", 30),
+        # PORTAL_SIGN_IN_LIMIT: sign-in and code attempts one address may make (Flask-Limiter
+        # syntax). Each account is also locked for PORTAL_LOCKOUT_MINUTES after
+        # PORTAL_LOCKOUT_ATTEMPTS wrong passwords or codes in a row.
+        "PORTAL_SIGN_IN_LIMIT": os.environ.get("PORTAL_SIGN_IN_LIMIT", "20 per 10 minutes"),
+        "PORTAL_LOCKOUT_ATTEMPTS": _integer("PORTAL_LOCKOUT_ATTEMPTS", 5),
+        "PORTAL_LOCKOUT_MINUTES": _integer("PORTAL_LOCKOUT_MINUTES", 15),
+        # PORTAL_STAFF_POST_LIMIT: other posts a signed-in browser's address may make.
+        "PORTAL_STAFF_POST_LIMIT": os.environ.get("PORTAL_STAFF_POST_LIMIT", "300 per hour"),
         # PORTAL_DRAFT_MINUTES: a form left this long without a step is deleted.
         "PORTAL_DRAFT_MINUTES": _integer("PORTAL_DRAFT_MINUTES", 120),
         # PORTAL_RETRY_SCHEDULE: seconds before each retry of a failed delivery; after the

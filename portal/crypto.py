@@ -37,4 +37,7 @@ class DataCipher:
 
     def rotate(self, token: bytes) -> bytes:
         """Re-encrypt with the first key."""
-        return self._fernet.rotate(token)
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken as exc:
+            raise ValueError("a value cannot be decrypted with any key in PORTAL_DATA_KEY") from exc

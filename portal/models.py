@@ -77,6 +77,12 @@ class Organisation(Base):
     # addresses and says so; a real address is set by an administrator.
     referral_email: Mapped[str | None] = mapped_column(String(254))
     referral_email_is_demo: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "full": the referral itself is e-mailed (for providers with secure mail); "link": the
+    # e-mail holds only the reference and a link to the inbox, no personal data. New
+    # organisations get "link"; those loaded from the directory files keep theirs.
+    delivery_mode: Mapped[str] = mapped_column(String(10), default="link", server_default="full")
+    # Set when an administrator changes the organisation: load-directory then leaves it be.
+    admin_edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     sources: Mapped[list] = mapped_column(JSON, default=list)
     reviewed_on: Mapped[dt.date] = mapped_column(Date)
     # Free text in other languages, where written: {"gu": {"description": "..."}}.
@@ -159,6 +165,15 @@ class Service(Base):
     reviewed_on: Mapped[dt.date] = mapped_column(Date)
     # Free text in other languages, where written: {"gu": {"summary": "..."}}.
     translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    # Set when an administrator changes the service: load-directory then leaves it be.
+    admin_edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    # Set by the provider: "accepting", "waiting_list" or "not_accepting" (None: not said).
+    # The status is public; spaces_now (accommodation) only for signed-in staff.
+    availability: Mapped[str | None] = mapped_column(String(20))
+    spaces_now: Mapped[int | None] = mapped_column(Integer)
+    availability_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    availability_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_user.id"))
 
     organisation: Mapped[Organisation] = relationship(back_populates="services")
     area_rows: Mapped[list[ServiceArea]] = relationship(
@@ -304,6 +319,16 @@ class Delivery(Base):
     # Set on a delivery made because another was parked (the fallback route).
     fallback_for_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("delivery.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    # How the provider reached the referral: "full" (in the e-mail) or "link" (the inbox),
+    # as the organisation's mode was when the delivery was made.
+    mode: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
+
+    # The closed loop: the provider's latest status (see DeliveryStatusEvent for history).
+    provider_status: Mapped[str | None] = mapped_column(String(20))
+    provider_status_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_reason: Mapped[str | None] = mapped_column(String(40))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     referral: Mapped[Referral] = relationship(back_populates="deliveries")
     organisation: Mapped[Organisation] = relationship()
@@ -312,3 +337,102 @@ class Delivery(Base):
     def message_id(self) -> str:
         """Stable per delivery, so a retry cannot look like a new referral."""
         return f"<{self.id}@referrals.portal>"
+
+
+class DeliveryStatusEvent(Base):
+    """One status a provider gave a referral, with when and who: the closed loop's history.
+    Holds no personal data (the closing reason is chosen from a list), so it outlives the
+    referral's content as an anonymous count."""
+
+    __tablename__ = "delivery_status_event"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    delivery_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("delivery.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_user.id"))
+
+
+class StaffUser(Base):
+    """Someone who signs in: an administrator (commissioner) or a provider's member of staff."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # "admin" or "provider"; a provider's staff belong to one organisation.
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    # The TOTP secret, encrypted with PORTAL_DATA_KEY; None until the second factor is set up.
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The last time step whose code was accepted: a code works once.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class StaffSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so
+    a copy of the database signs nobody in. Ended on sign-out, after inactivity, or for all
+    of a person's browsers at once ("sign out everywhere")."""
+
+    __tablename__ = "staff_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # False between the password and the second factor.
+    second_factor: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[StaffUser] = relationship()
+
+
+class StaffInvite(Base):
+    """A one-time link that lets a new member of staff choose a password."""
+
+    __tablename__ = "staff_invite"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+class AuditEvent(Base):
+    """Who did what, when: every change to the directory, every sign-in and every view of a
+    referral. `changes` holds field names with old and new values for directory edits, and
+    never referral content."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now, index=True)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_user.id"))
+    # Who, in words, as it was then ("Ann Admin (admin)", "create-admin command").
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    subject_type: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -95,6 +95,13 @@ KINDS = _terms(
     ("housing-advice", N_("Housing advice")),
 )
 
+# Whether a service is taking referrals, as its provider last said (portal/staff).
+AVAILABILITY = _terms(
+    ("accepting", N_("Accepting referrals")),
+    ("waiting_list", N_("Waiting list")),
+    ("not_accepting", N_("Not taking referrals now")),
+)
+
 ACCOMMODATION_KINDS = frozenset(
     {"refuge", "dispersed-accommodation", "respite-accommodation", "second-stage-accommodation"}
 )

@@ -58,3 +58,8 @@ def leave_for_page(url: str, target_id: str) -> Response:
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url, code=303)
+
+
+def not_a_post() -> bool:
+    """For rate limits that count only posts (exempt_when): reading a page costs nothing."""
+    return request.method != "POST"

@@ -27,6 +27,8 @@ def main() -> int:
     args = parser.parse_args()
 
     env = {**os.environ, "PORTAL_ENV": os.environ.get("PORTAL_ENV", "development")}
+    # Links in e-mails (the inbox, invitations) point at this server.
+    env.setdefault("PORTAL_BASE_URL", f"http://{args.host}:{args.port}")
     flask = [PYTHON, "-m", "flask", "--app", "portal"]
     parts = {
         "mail sink": [PYTHON, str(ROOT / "scripts" / "mail_sink.py"), "--port", "8025"],
@@ -36,7 +38,9 @@ def main() -> int:
     processes = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in parts.items()}
     print(
         f"The portal is at http://{args.host}:{args.port}/ ; referral e-mail is printed here by "
-        "the local mail sink. Ctrl-C stops everything.",
+        "the local mail sink. Ctrl-C stops everything. For the staff side, make an "
+        "administrator: .venv/bin/flask --app portal create-admin --email you@example.org "
+        '--name "Your Name"',
         flush=True,
     )
 

@@ -38,6 +38,8 @@ from tests.conftest import TEST_DATA_KEY
 
 DEMO_DOMAIN = "referrals.example.org"
 SENDER = "referrals@portal.example.org"
+# Where links in the e-mails point (PORTAL_BASE_URL).
+BASE_URL = "https://portal.example.org"
 UAVA_ADDRESS = f"uava@{DEMO_DOMAIN}"
 
 # Real organisations and services of the directory.
@@ -115,6 +117,9 @@ def settings(schedule: Sequence[int] = (60, 300, 900)) -> WorkerSettings:
         retention=dt.timedelta(days=7),
         draft_lifetime=dt.timedelta(hours=2),
         fallback_service=LLR_SUPPORT_SERVICE,
+        base_url=BASE_URL,
+        longest_retention=dt.timedelta(days=90),
+        chase_after=dt.timedelta(hours=24),
     )
 
 

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.models import Delivery, Organisation, Referral, Service
@@ -207,6 +207,7 @@ def add_fallback(
         next_attempt_at=now,
         created_at=now,
         fallback_for_id=parked.id,
+        mode=service.organisation.delivery_mode,
     )
     session.add(fallback)
     return fallback
@@ -230,6 +231,7 @@ class Outgoing:
     fallback: bool
     created_at: dt.datetime
     also_sent_to: tuple[str, ...]
+    mode: str = "full"
 
 
 def outgoing(session: Session, claim: Claim) -> Outgoing:
@@ -280,33 +282,68 @@ def outgoing_many(session: Session, claims: Sequence[Claim]) -> list[Outgoing]:
                 fallback=delivery.fallback_for_id is not None,
                 created_at=referral.created_at,
                 also_sent_to=tuple(sorted(others)),
+                mode=delivery.mode,
             )
         )
     return made
 
 
-def purge_delivered_content(session: Session, now: dt.datetime, retention: dt.timedelta) -> int:
-    """Delete the content of referrals whose every copy was sent more than `retention` ago.
-    What remains (reference, dates, which providers) says nothing about the person."""
+def purge_delivered_content(
+    session: Session,
+    now: dt.datetime,
+    retention: dt.timedelta,
+    longest: dt.timedelta | None = None,
+) -> int:
+    """Delete the content of referrals whose every copy was sent and then acknowledged or
+    closed by its provider, more than `retention` ago; and of any referral older than
+    `longest`, taken up or not. What remains (reference, dates, which providers, statuses
+    from a list) says nothing about the person."""
     unfinished = select(Delivery.referral_id).where(
-        Delivery.status.in_(("pending", "sending", "parked"))
+        or_(
+            Delivery.status.in_(("pending", "sending", "parked")),
+            Delivery.acknowledged_at.is_(None),
+        )
     )
-    last_sent = (
+    finished_at = func.max(
+        case(
+            (Delivery.acknowledged_at > Delivery.sent_at, Delivery.acknowledged_at),
+            else_=Delivery.sent_at,
+        )
+    )
+    done = (
         select(Delivery.referral_id)
         .group_by(Delivery.referral_id)
-        .having(func.max(Delivery.sent_at) < now - retention)
+        .having(finished_at < now - retention)
     )
+    expired = Referral.id.in_(done) & Referral.id.not_in(unfinished)
+    if longest is not None:
+        expired = expired | (Referral.created_at < now - longest)
     result = session.execute(
         update(Referral)
-        .where(
-            Referral.content.is_not(None),
-            Referral.id.in_(last_sent),
-            Referral.id.not_in(unfinished),
-        )
+        .where(Referral.content.is_not(None), expired)
         .values(content=None, purged_at=now)
     )
     session.commit()
     return result.rowcount or 0
+
+
+def due_reminders(session: Session, now: dt.datetime, chase: dt.timedelta) -> list[Claim]:
+    """Delivered copies nobody has acknowledged within `chase`, not yet reminded. (A Claim
+    is only a handle here: reminders take no lease, the worker sends one at a time.)"""
+    ids = session.scalars(
+        select(Delivery.id).where(
+            Delivery.status == "sent",
+            Delivery.acknowledged_at.is_(None),
+            Delivery.reminded_at.is_(None),
+            Delivery.sent_at < now - chase,
+        )
+    ).all()
+    return [Claim(delivery_id, 0) for delivery_id in ids]
+
+
+def mark_reminded(session: Session, delivery_id: uuid.UUID, now: dt.datetime) -> None:
+    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(reminded_at=now))
+    session.commit()
 
 
 def counts_by_status(session: Session) -> dict[str, int]:

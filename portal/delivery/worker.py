@@ -29,6 +29,7 @@ from email.message import EmailMessage
 from portal.crypto import DataCipher
 from portal.database import Database
 from portal.delivery import outbox
+from portal.delivery.messages import compose_link
 from portal.delivery.smtp import PermanentFailure, TemporaryFailure
 from portal.referrals.store import purge_drafts
 
@@ -46,6 +47,12 @@ class WorkerSettings:
     retention: dt.timedelta
     draft_lifetime: dt.timedelta
     fallback_service: str | None
+    # The portal's address, for the inbox links in "link" mails and reminders.
+    base_url: str = ""
+    # Content is kept at most this long, acknowledged or not (None: no upper limit).
+    longest_retention: dt.timedelta | None = None
+    # A delivered referral nobody has acknowledged after this long is chased, once.
+    chase_after: dt.timedelta | None = None
     lease: dt.timedelta = outbox.DEFAULT_LEASE
     # Due deliveries taken per claim. Few: one worker must not sit on a queue another
     # worker could be sending, and all must be sent well within the lease.
@@ -136,7 +143,7 @@ def deliver(
             raise PermanentFailure("the referral's content was already deleted")
         if not mail.to_address:
             raise PermanentFailure("the organisation has no referral address")
-        message = compose(mail, cipher.decrypt(mail.content), settings.sender)
+        message = compose(mail, cipher.decrypt(mail.content), settings.sender, settings.base_url)
         send(message)
     except PermanentFailure as exc:
         return _failed(database, claim, worker, settings, str(exc), permanent=True)
@@ -179,10 +186,38 @@ def _housekeeping_due(last: float, settings: WorkerSettings, *, busy: bool) -> b
     return elapsed > settings.housekeeping_seconds * (2 if busy else 1)
 
 
-def housekeeping(database: Database, settings: WorkerSettings) -> tuple[int, int]:
-    """Delete delivered content past its retention period and abandoned drafts."""
+def send_reminders(
+    database: Database, send: Callable[[EmailMessage], None], settings: WorkerSettings
+) -> int:
+    """Remind providers of delivered referrals nobody has acknowledged (reference and link
+    only). One that fails to send is tried again at the next housekeeping."""
+    if settings.chase_after is None or not settings.base_url:
+        return 0
     with database.session() as session:
-        purged = outbox.purge_delivered_content(session, _now(), settings.retention)
+        due = outbox.due_reminders(session, _now(), settings.chase_after)
+        mails = outbox.outgoing_many(session, due) if due else []
+    sent = 0
+    for mail in mails:
+        if not mail.to_address:
+            continue
+        try:
+            send(compose_link(mail, settings.sender, settings.base_url, reminder=True))
+        except (PermanentFailure, TemporaryFailure) as exc:
+            log.warning("reminder for delivery %s failed: %s", mail.delivery_id, exc)
+            continue
+        with database.session() as session:
+            outbox.mark_reminded(session, mail.delivery_id, _now())
+        log.info("delivery %s: reminder sent", mail.delivery_id)
+        sent += 1
+    return sent
+
+
+def housekeeping(database: Database, settings: WorkerSettings) -> tuple[int, int]:
+    """Delete referral content past its retention period and abandoned drafts."""
+    with database.session() as session:
+        purged = outbox.purge_delivered_content(
+            session, _now(), settings.retention, settings.longest_retention
+        )
     with database.session() as session:
         drafts = purge_drafts(session, _now(), settings.draft_lifetime)
     if purged or drafts:
@@ -219,6 +254,7 @@ def run(
                 break
             if _housekeeping_due(last_housekeeping, settings, busy=bool(statuses)):
                 housekeeping(database, settings)
+                send_reminders(database, send, settings)
                 last_housekeeping = time.monotonic()
             if statuses:
                 idle_since = None

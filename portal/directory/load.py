@@ -108,6 +108,8 @@ class LoadReport:
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
     not_in_files: list[str] = field(default_factory=list)
+    # Changed by an administrator since: the database is the truth for these now.
+    kept: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -119,6 +121,10 @@ class LoadReport:
         ]
         lines += [f"  created {slug}" for slug in self.created]
         lines += [f"  updated {slug}" for slug in self.updated]
+        lines += [
+            f"  edited by an administrator, so left as the administrator made it: {slug}"
+            for slug in self.kept
+        ]
         lines += [
             f"  in the database but not in the files (left as is): {slug}"
             for slug in self.not_in_files
@@ -494,10 +500,15 @@ def load_directory(session: Session, data_dir: Path = DATA_DIR) -> LoadReport:
     for values in organisations:
         org = existing_orgs.get(values["slug"])
         if org is None:
-            org = Organisation(id=stable_id("organisation", values["slug"]))
+            # Providers in the files keep the referral in the e-mail, as before the inbox;
+            # an administrator can move each to "link" (organisations made in the admin
+            # start there).
+            org = Organisation(id=stable_id("organisation", values["slug"]), delivery_mode="full")
             session.add(org)
             _assign(org, values)
             report.created.append(values["slug"])
+        elif org.admin_edited_at is not None:
+            report.kept.append(values["slug"])
         elif _assign(org, values):
             report.updated.append(values["slug"])
         else:
@@ -512,6 +523,9 @@ def load_directory(session: Session, data_dir: Path = DATA_DIR) -> LoadReport:
         specialisms = values.pop("specialisms")
         values["organisation_id"] = org_ids[values.pop("organisation")]
         service = existing_services.get(values["slug"])
+        if service is not None and service.admin_edited_at is not None:
+            report.kept.append(values["slug"])
+            continue
         created = service is None
         if created:
             service = Service(id=stable_id("service", values["slug"]))

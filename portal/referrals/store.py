@@ -109,7 +109,7 @@ def submit(
     if existing is not None:
         return existing
     organisations = {
-        org.slug: org.id
+        org.slug: org
         for org in session.scalars(
             select(Organisation).where(Organisation.slug.in_({r.provider for r in routes}))
         )
@@ -127,7 +127,10 @@ def submit(
         session.add(
             Delivery(
                 referral=referral,
-                organisation_id=organisations[route.provider],
+                organisation_id=organisations[route.provider].id,
+                # How this provider takes referrals now; kept with the copy so a later
+                # change of mode does not change what was promised for this one.
+                mode=organisations[route.provider].delivery_mode,
                 service_slug=route.service,
                 kind=route.kind,
                 position=position,

@@ -272,8 +272,16 @@ def test_the_error_kept_is_one_short_line(session):
 # --- deleting delivered content ----------------------------------------------------------
 
 
-def _send(session, referral: Referral, at: dt.datetime, statuses: dict | None = None):
-    """Take each of the referral's deliveries to a status: sent (at `at`) unless given."""
+def _send(
+    session,
+    referral: Referral,
+    at: dt.datetime,
+    statuses: dict | None = None,
+    *,
+    acknowledged: bool = True,
+):
+    """Take each of the referral's deliveries to a status: sent (at `at`) unless given;
+    a sent copy is acknowledged by its provider at once unless `acknowledged` is False."""
     for row in referral.deliveries:
         status = (statuses or {}).get(row.service_slug, "sent")
         if status == "pending":
@@ -284,6 +292,9 @@ def _send(session, referral: Referral, at: dt.datetime, statuses: dict | None = 
         claimed = outbox.Claim(row.id, 1)
         if status == "sent":
             assert outbox.mark_sent(session, claimed, "worker-a", at)
+            if acknowledged:
+                row.acknowledged_at = at
+                session.commit()
         else:
             outbox.mark_failed(
                 session, claimed, "worker-a", at, "refused", SCHEDULE, permanent=True
@@ -318,6 +329,28 @@ def test_content_is_deleted_only_once_every_copy_was_sent_longer_ago_than_the_re
         assert cipher().decrypt(session.get(Referral, kept.id).content)["answers"]
         assert session.get(Referral, kept.id).purged_at is None
     assert outbox.purge_delivered_content(session, now, retention) == 0
+
+
+def test_content_waits_for_the_provider_to_acknowledge_but_never_past_the_longest(session):
+    now = T0 + dt.timedelta(days=100)
+    retention, longest = dt.timedelta(days=7), dt.timedelta(days=90)
+    unanswered = submit(session, (REFUGE, PANAHGHAR), now=now - dt.timedelta(days=30))
+    _send(session, unanswered, now - dt.timedelta(days=30), acknowledged=False)
+    half_answered = submit(session, (REFUGE, PANAHGHAR), now=now - dt.timedelta(days=30))
+    _send(session, half_answered, now - dt.timedelta(days=30))
+    half_answered.deliveries[1].acknowledged_at = None
+    acknowledged_late = submit(session, now=now - dt.timedelta(days=30))
+    _send(session, acknowledged_late, now - dt.timedelta(days=30))
+    acknowledged_late.deliveries[0].acknowledged_at = now - dt.timedelta(days=2)
+    forgotten = submit(session, (REFUGE,), now=now - dt.timedelta(days=91))
+    _send(session, forgotten, now - dt.timedelta(days=91), {REFUGE.service: "parked"})
+    session.commit()
+
+    assert outbox.purge_delivered_content(session, now, retention, longest) == 1
+    session.expire_all()
+    assert session.get(Referral, forgotten.id).content is None
+    for kept in (unanswered, half_answered, acknowledged_late):
+        assert session.get(Referral, kept.id).content is not None
 
 
 # --- submitting --------------------------------------------------------------------------

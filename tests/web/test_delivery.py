@@ -216,6 +216,7 @@ def worker_process(database_url: str, port: int, *args: str) -> subprocess.Popen
         "PORTAL_DATA_KEY": TEST_DATA_KEY,
         "PORTAL_DATABASE_URL": database_url,
         "PORTAL_SMTP_URL": plain(port),
+        "PORTAL_BASE_URL": "https://portal.example.org",
     }
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "portal", "deliver", *args],
@@ -469,18 +470,29 @@ def test_sending_in_clear_is_refused_for_a_server_on_another_machine():
 # --- g: deleting what was delivered -----------------------------------------------------
 
 
-def test_purge_deletes_the_content_of_referrals_delivered_longer_ago_than_the_retention(
+def test_purge_deletes_content_a_week_after_the_provider_has_it_and_never_keeps_it_past_90_days(
     app, database, runner
 ):
     with database.session() as session:
-        old, recent = submit(session), submit(session)
+        taken, recent, unanswered, forgotten = (submit(session) for _ in range(4))
     mailbox = Mailbox()
     with mail_server(mailbox) as port:
-        assert run_worker(app, plain(port)).sent == 2
-    # Eight days pass for the first (the retention is 7 days).
+        assert run_worker(app, plain(port)).sent == 4
+    week_and_a_day = dt.timedelta(days=8)
     with database.session() as session:
-        for delivery in session.scalars(select(Delivery).where(Delivery.referral_id == old.id)):
-            delivery.sent_at -= dt.timedelta(days=8)
+        for referral, sent_ago, acknowledged_ago in (
+            (taken, week_and_a_day, week_and_a_day),  # acknowledged more than 7 days ago
+            (recent, week_and_a_day, dt.timedelta(0)),  # acknowledged just now
+            (unanswered, week_and_a_day, None),  # delivered, nobody has said they have it
+            (forgotten, dt.timedelta(days=91), None),  # past the 90-day limit
+        ):
+            for delivery in session.scalars(
+                select(Delivery).where(Delivery.referral_id == referral.id)
+            ):
+                delivery.sent_at -= sent_ago
+                if acknowledged_ago is not None:
+                    delivery.acknowledged_at = now() - acknowledged_ago
+            session.get(Referral, referral.id).created_at -= sent_ago
 
     # The commands are added with app.cli.add_command, so the runner needs the app context
     # that `flask` itself pushes.
@@ -488,13 +500,16 @@ def test_purge_deletes_the_content_of_referrals_delivered_longer_ago_than_the_re
         result = runner.invoke(args=["purge"])
         again = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "1 referrals' content deleted, 0 unfinished forms deleted"
+    assert result.output.strip() == "2 referrals' content deleted, 0 unfinished forms deleted"
     with database.session() as session:
-        purged, kept = session.get(Referral, old.id), session.get(Referral, recent.id)
-        assert purged.content is None and purged.purged_at is not None
-        assert purged.reference == old.reference
-        assert [d.status for d in purged.deliveries] == ["sent"]
-        assert kept.content is not None and kept.purged_at is None
+        for referral in (taken, forgotten):
+            purged = session.get(Referral, referral.id)
+            assert purged.content is None and purged.purged_at is not None
+            assert purged.reference == referral.reference
+            assert [d.status for d in purged.deliveries] == ["sent"]
+        for referral in (recent, unanswered):
+            kept = session.get(Referral, referral.id)
+            assert kept.content is not None and kept.purged_at is None
     assert again.output.strip() == "0 referrals' content deleted, 0 unfinished forms deleted"
 
 
