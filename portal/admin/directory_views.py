@@ -14,10 +14,10 @@ from sqlalchemy.orm import selectinload
 
 from portal.admin import directory_edit as edit
 from portal.admin.directory_forms import OrganisationForm, ServiceForm
-from portal.admin.views import _post_limit, blueprint
+from portal.admin.views import blueprint
 from portal.extensions import limiter
 from portal.models import Organisation, Service
-from portal.staff.access import current_staff, requires
+from portal.staff.access import current_staff, post_limit, requires
 from portal.web import db_session, not_a_post, now, today
 
 
@@ -61,7 +61,7 @@ def _saved(message: str, endpoint: str, **values):
 
 @blueprint.route("/organisations/new", methods=["GET", "POST"])
 @requires("admin")
-@limiter.limit(_post_limit, exempt_when=not_a_post)
+@limiter.limit(post_limit, exempt_when=not_a_post)
 def new_organisation():
     db = db_session()
     form = OrganisationForm(creating=True)
@@ -84,7 +84,7 @@ def new_organisation():
 
 @blueprint.route("/organisations/<uuid:organisation_id>", methods=["GET", "POST"])
 @requires("admin")
-@limiter.limit(_post_limit, exempt_when=not_a_post)
+@limiter.limit(post_limit, exempt_when=not_a_post)
 def edit_organisation(organisation_id):
     db = db_session()
     organisation = _found(Organisation, organisation_id)
@@ -113,7 +113,7 @@ def edit_organisation(organisation_id):
 
 @blueprint.route("/organisations/<uuid:organisation_id>/services/new", methods=["GET", "POST"])
 @requires("admin")
-@limiter.limit(_post_limit, exempt_when=not_a_post)
+@limiter.limit(post_limit, exempt_when=not_a_post)
 def new_service(organisation_id):
     db = db_session()
     organisation = _found(Organisation, organisation_id)
@@ -133,7 +133,7 @@ def new_service(organisation_id):
 
 @blueprint.route("/services/<uuid:service_id>", methods=["GET", "POST"])
 @requires("admin")
-@limiter.limit(_post_limit, exempt_when=not_a_post)
+@limiter.limit(post_limit, exempt_when=not_a_post)
 def edit_service(service_id):
     db = db_session()
     service = _found(Service, service_id)
@@ -161,7 +161,7 @@ def edit_service(service_id):
 
 @blueprint.post("/services/<uuid:service_id>/reviewed")
 @requires("admin")
-@limiter.limit(_post_limit)
+@limiter.limit(post_limit)
 def mark_reviewed(service_id):
     db = db_session()
     service = _found(Service, service_id)

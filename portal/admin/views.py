@@ -18,16 +18,12 @@ from portal.delivery import outbox
 from portal.extensions import limiter
 from portal.models import AuditEvent, Delivery, Organisation, StaffUser
 from portal.staff import accounts, audit
-from portal.staff.access import current_staff, requires
+from portal.staff.access import current_staff, post_limit, requires
 from portal.staff.forms import InviteForm
 from portal.web import db_session, not_a_post, now, requested_page, today
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE = 100
-
-
-def _post_limit() -> str:
-    return current_app.config["PORTAL_STAFF_POST_LIMIT"]
 
 
 @blueprint.get("/")
@@ -53,7 +49,7 @@ def dashboard():
 
 @blueprint.post("/deliveries/<uuid:delivery_id>/fallback")
 @requires("admin")
-@limiter.limit(_post_limit)
+@limiter.limit(post_limit)
 def send_to_fallback(delivery_id):
     """Send a referral its provider has not taken (parked, or unacknowledged for too long)
     to the LLR-wide support service as well."""
@@ -94,7 +90,7 @@ def _invite_form(formdata=None) -> InviteForm:
 
 @blueprint.route("/staff", methods=["GET", "POST"])
 @requires("admin")
-@limiter.limit(_post_limit, exempt_when=not_a_post)
+@limiter.limit(post_limit, exempt_when=not_a_post)
 def staff():
     db = db_session()
     form = _invite_form()
@@ -127,7 +123,7 @@ def staff():
 
 @blueprint.post("/staff/<uuid:user_id>/deactivate")
 @requires("admin")
-@limiter.limit(_post_limit)
+@limiter.limit(post_limit)
 def deactivate(user_id):
     db = db_session()
     user = db.get(StaffUser, user_id)

@@ -31,6 +31,11 @@ def policy() -> Policy:
     )
 
 
+def post_limit() -> str:
+    """The rate limit on staff and admin posts (sign-in has its own, stricter one)."""
+    return current_app.config["PORTAL_STAFF_POST_LIMIT"]
+
+
 def staff_session() -> StaffSession | None:
     """This browser's session, whether or not the second factor is done yet."""
     if "staff_session" not in g:

@@ -29,6 +29,7 @@ from portal.staff.access import (
     SESSION_TOKEN,
     current_staff,
     policy,
+    post_limit,
     requires,
     safe_next,
     staff_session,
@@ -51,10 +52,6 @@ SIGN_IN_FAILED = (
 
 def _sign_in_limit() -> str:
     return current_app.config["PORTAL_SIGN_IN_LIMIT"]
-
-
-def _post_limit() -> str:
-    return current_app.config["PORTAL_STAFF_POST_LIMIT"]
 
 
 def _end_on_exit() -> None:
@@ -167,6 +164,7 @@ def set_up_second_factor():
 
 
 @blueprint.post("/sign-out")
+@limiter.limit(post_limit)
 def sign_out():
     accounts.end_session(db_session(), session.get(SESSION_TOKEN), now())
     db_session().commit()
@@ -183,7 +181,7 @@ def account():
 
 @blueprint.post("/sign-out-everywhere")
 @requires("staff")
-@limiter.limit(_post_limit)
+@limiter.limit(post_limit)
 def sign_out_everywhere():
     accounts.end_all_sessions(db_session(), current_staff(), now())
     db_session().commit()
@@ -251,7 +249,7 @@ def _own_delivery(delivery_id):
 
 @blueprint.route("/referrals/<uuid:delivery_id>", methods=["GET", "POST"])
 @requires("provider")
-@limiter.limit(_post_limit, exempt_when=not_a_post)
+@limiter.limit(post_limit, exempt_when=not_a_post)
 def referral(delivery_id):
     user, delivery = _own_delivery(delivery_id)
     db = db_session()
@@ -287,7 +285,7 @@ def referral(delivery_id):
 
 @blueprint.route("/referrals/<uuid:delivery_id>/received", methods=["GET", "POST"])
 @requires("provider")
-@limiter.limit(_post_limit, exempt_when=not_a_post)
+@limiter.limit(post_limit, exempt_when=not_a_post)
 def acknowledge(delivery_id):
     """Where the e-mail's link lands: one button to say the referral has arrived."""
     user, delivery = _own_delivery(delivery_id)
@@ -336,7 +334,7 @@ def _availability_page(services, forms, status: int = 200):
 
 @blueprint.post("/availability/<uuid:service_id>")
 @requires("staff")
-@limiter.limit(_post_limit)
+@limiter.limit(post_limit)
 def set_availability(service_id):
     user = current_staff()
     db = db_session()
