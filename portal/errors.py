@@ -14,7 +14,8 @@ from flask import (
     render_template,
     request,
 )
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         return _render(error)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(error: OperationalError | InterfaceError):
+        # The database is down, unreachable, locked or out of disk: say so plainly (503),
+        # with the helplines and the exit, and log which error, never its text (it can
+        # hold the statement's values).
+        log.error("database unavailable: %s", type(error.orig).__name__)
+        return _render(ServiceUnavailable())
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -60,8 +60,8 @@ def _saved(message: str, endpoint: str, **values):
 
 
 @blueprint.route("/organisations/new", methods=["GET", "POST"])
-@requires("admin")
 @limiter.limit(post_limit, exempt_when=not_a_post)
+@requires("admin")
 def new_organisation():
     db = db_session()
     form = OrganisationForm(creating=True)
@@ -83,8 +83,8 @@ def new_organisation():
 
 
 @blueprint.route("/organisations/<uuid:organisation_id>", methods=["GET", "POST"])
-@requires("admin")
 @limiter.limit(post_limit, exempt_when=not_a_post)
+@requires("admin")
 def edit_organisation(organisation_id):
     db = db_session()
     organisation = _found(Organisation, organisation_id)
@@ -112,8 +112,8 @@ def edit_organisation(organisation_id):
 
 
 @blueprint.route("/organisations/<uuid:organisation_id>/services/new", methods=["GET", "POST"])
-@requires("admin")
 @limiter.limit(post_limit, exempt_when=not_a_post)
+@requires("admin")
 def new_service(organisation_id):
     db = db_session()
     organisation = _found(Organisation, organisation_id)
@@ -132,8 +132,8 @@ def new_service(organisation_id):
 
 
 @blueprint.route("/services/<uuid:service_id>", methods=["GET", "POST"])
-@requires("admin")
 @limiter.limit(post_limit, exempt_when=not_a_post)
+@requires("admin")
 def edit_service(service_id):
     db = db_session()
     service = _found(Service, service_id)
@@ -160,8 +160,8 @@ def edit_service(service_id):
 
 
 @blueprint.post("/services/<uuid:service_id>/reviewed")
-@requires("admin")
 @limiter.limit(post_limit)
+@requires("admin")
 def mark_reviewed(service_id):
     db = db_session()
     service = _found(Service, service_id)

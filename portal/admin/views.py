@@ -48,8 +48,8 @@ def dashboard():
 
 
 @blueprint.post("/deliveries/<uuid:delivery_id>/fallback")
-@requires("admin")
 @limiter.limit(post_limit)
+@requires("admin")
 def send_to_fallback(delivery_id):
     """Send a referral its provider has not taken (parked, or unacknowledged for too long)
     to the LLR-wide support service as well."""
@@ -89,8 +89,8 @@ def _invite_form(formdata=None) -> InviteForm:
 
 
 @blueprint.route("/staff", methods=["GET", "POST"])
-@requires("admin")
 @limiter.limit(post_limit, exempt_when=not_a_post)
+@requires("admin")
 def staff():
     db = db_session()
     form = _invite_form()
@@ -122,8 +122,8 @@ def staff():
 
 
 @blueprint.post("/staff/<uuid:user_id>/deactivate")
-@requires("admin")
 @limiter.limit(post_limit)
+@requires("admin")
 def deactivate(user_id):
     db = db_session()
     user = db.get(StaffUser, user_id)

@@ -7,15 +7,19 @@ public, so answers may be cached, and nothing here touches the session, so no co
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from flask import Blueprint, Response, current_app, request, url_for
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
 from portal.api import oruk, params, queries
 from portal.errors import log_unexpected
 from portal.models import Service
 from portal.web import db_session, today
+
+log = logging.getLogger(__name__)
 
 blueprint = Blueprint("oruk", __name__, url_prefix="/api/oruk")
 
@@ -49,6 +53,13 @@ def _bad_parameter(error: params.BadParameter):
 @blueprint.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     return _error(error.code or 500, error.name, error.description or "")
+
+
+@blueprint.errorhandler(OperationalError)
+@blueprint.errorhandler(InterfaceError)
+def _database_unavailable(error):
+    log.error("database unavailable: %s", type(error.orig).__name__)
+    return _error(503, "Service Unavailable", "The directory cannot be read just now; try later.")
 
 
 @blueprint.errorhandler(Exception)

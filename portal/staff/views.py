@@ -180,8 +180,8 @@ def account():
 
 
 @blueprint.post("/sign-out-everywhere")
-@requires("staff")
 @limiter.limit(post_limit)
+@requires("staff")
 def sign_out_everywhere():
     accounts.end_all_sessions(db_session(), current_staff(), now())
     db_session().commit()
@@ -248,8 +248,8 @@ def _own_delivery(delivery_id):
 
 
 @blueprint.route("/referrals/<uuid:delivery_id>", methods=["GET", "POST"])
-@requires("provider")
 @limiter.limit(post_limit, exempt_when=not_a_post)
+@requires("provider")
 def referral(delivery_id):
     user, delivery = _own_delivery(delivery_id)
     db = db_session()
@@ -284,8 +284,8 @@ def referral(delivery_id):
 
 
 @blueprint.route("/referrals/<uuid:delivery_id>/received", methods=["GET", "POST"])
-@requires("provider")
 @limiter.limit(post_limit, exempt_when=not_a_post)
+@requires("provider")
 def acknowledge(delivery_id):
     """Where the e-mail's link lands: one button to say the referral has arrived."""
     user, delivery = _own_delivery(delivery_id)
@@ -333,8 +333,8 @@ def _availability_page(services, forms, status: int = 200):
 
 
 @blueprint.post("/availability/<uuid:service_id>")
-@requires("staff")
 @limiter.limit(post_limit)
+@requires("staff")
 def set_availability(service_id):
     user = current_staff()
     db = db_session()

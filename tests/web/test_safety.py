@@ -27,6 +27,10 @@ RESPONSES = {
     "static js": ("/static/js/quick-exit.js", {}),
     "exit": ("/exit", {}),
     "redirect": ("/", {}),
+    "staff sign-in": ("/staff/sign-in", {}),
+    "staff page, signed out": ("/staff/referrals", {}),
+    "feed": ("/api/oruk/services?per_page=1", {}),
+    "feed error": ("/api/oruk/services?page=x", {}),
 }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from portal.models import AuditEvent, StaffSession, StaffUser
 from tests.conftest import parse_page, text_of
+from tests.delivery_support import NAME, PHONE, REFUGE, submit
 from tests.staff_support import PROVIDER_A, csrf_token, make_account, sign_in
 
 
@@ -261,3 +262,19 @@ def test_the_quick_exit_signs_a_member_of_staff_out_on_the_server(app):
     again = app.test_client()
     again.set_cookie("__Host-portal-session", cookie)
     assert again.get("/staff/referrals").status_code == 302
+
+
+def test_signing_in_and_reading_a_referral_log_nothing_personal(app, caplog):
+    caplog.set_level("DEBUG")
+    with app.extensions["portal.database"].session() as session:
+        referral = submit(session, (REFUGE,))
+    account = make_account(app, "provider", PROVIDER_A)
+    client = app.test_client()
+    _password_step(client, account.email, "a wrong password typed here")
+    assert sign_in(client, account).status_code == 302
+    inbox = parse_page(client.get("/staff/referrals"))
+    client.get(inbox.select_one("table a.reference")["href"])
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for private in (account.email, account.password, "a wrong password typed here", NAME, PHONE):
+        assert private not in logged, private
+    assert referral.reference not in logged
