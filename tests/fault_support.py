@@ -52,8 +52,9 @@ def portal_server(database_url: str, **extra: str) -> Iterator[str]:
             "1",
             "--bind",
             f"127.0.0.1:{port}",
-            "--control-socket",
-            "/dev/null",
+            # Newer gunicorns open a control socket (one path per user) and remove it on
+            # exit; several test servers must not share or remove one.
+            "--no-control-socket",
             "portal.wsgi:app",
         ],
         cwd=ROOT,
