@@ -6,7 +6,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, FormField, IntegerField, TextAreaField
+from wtforms import FieldList, FormField, IntegerField, PasswordField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
@@ -37,6 +37,9 @@ class PortalForm(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             if issubclass(unbound_field.field_class, (FieldList, FormField)):
                 return unbound_field.bind(form=form, **options)  # they take no filters
+            if issubclass(unbound_field.field_class, PasswordField):
+                # A password is checked exactly as typed, spaces and all; never stored.
+                return unbound_field.bind(form=form, **options)
             filters = list(unbound_field.kwargs.get("filters") or [])
             is_text_area = issubclass(unbound_field.field_class, TextAreaField)
             filters.append(_clean_text if is_text_area else _clean_line)

@@ -42,6 +42,7 @@ from portal.referrals.answers import (
     step_names,
     wants_no_contact,
 )
+from portal.staff.access import SESSION_TOKEN as STAFF_SESSION
 from portal.web import cipher, db_session, leave_for_page, now, today, wants_fragment
 
 blueprint = localised_blueprint("referrals", __name__, "/refer")
@@ -186,7 +187,12 @@ def check_professional():
 
 @blueprint.get("/sent")
 def sent():
-    sent_state = session.get(SENT_KEY)
+    # Shown once: the form session ends here (its CSRF token too), so the cookie is deleted
+    # and nothing about the request is left in the browser; a reload or Back leads to the
+    # start. A staff sign-in on the same browser is left alone.
+    sent_state = session.pop(SENT_KEY, None)
+    for key in [key for key in session if key != STAFF_SESSION]:
+        session.pop(key)
     if not sent_state:
         return redirect(url_for("referrals.start"))
     return render_template(

@@ -128,12 +128,24 @@ def check_second_factor(
         return False
     secret = cipher.decrypt(user.totp_secret)["secret"]
     step = _accepted_step(secret, code, now, user.totp_last_step)
-    if step is None:
-        _count_failure(user, now, policy)
-        audit.record(session, "sign-in failed (code)", by=user, now=now, subject=user)
-        return False
-    user.totp_last_step = step
-    return True
+    if step is not None:
+        # Taken in one conditional UPDATE, so two sign-ins racing with the same code cannot
+        # both have it.
+        taken = session.execute(
+            update(StaffUser)
+            .where(
+                StaffUser.id == user.id,
+                (StaffUser.totp_last_step.is_(None)) | (StaffUser.totp_last_step < step),
+            )
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken:
+            user.totp_last_step = step
+            return True
+    _count_failure(user, now, policy)
+    audit.record(session, "sign-in failed (code)", by=user, now=now, subject=user)
+    return False
 
 
 def set_up_second_factor(

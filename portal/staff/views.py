@@ -45,9 +45,15 @@ from portal.web import cipher, db_session, not_a_post, now, requested_page
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 PENDING_SECRET = "staff_totp"  # noqa: S105 - the session key, not a secret
-SIGN_IN_FAILED = (
-    "Those details did not work. After 5 wrong tries in a row an account is locked for 15 minutes."
-)
+
+
+def _sign_in_failed() -> str:
+    """The same words for every failure: wrong password, unknown address or locked account."""
+    rules = policy()
+    return (
+        f"Those details did not work. After {rules.lockout_attempts} wrong tries in a row an "
+        f"account is locked for {int(rules.lockout.total_seconds() // 60)} minutes."
+    )
 
 
 def _sign_in_limit() -> str:
@@ -90,7 +96,7 @@ def sign_in():
         user = accounts.check_password(db, form.email.data, form.password.data, now(), policy())
         if user is None:
             db.commit()
-            form.password.errors.append(SIGN_IN_FAILED)
+            form.password.errors.append(_sign_in_failed())
         else:
             token = accounts.start_session(db, user, now())
             db.commit()

@@ -61,6 +61,13 @@ def test_a_self_referral_goes_step_by_step_to_check_and_send(client, db):
     # The confirmation shows no personal data.
     for typed in ("Asha", "07700 900123", "sunflower", "29"):
         assert typed not in text
+    # It is shown once: the cookie is emptied, and Back or a reload leads to the start.
+    assert (
+        "Max-Age=0" in sent.headers["Set-Cookie"]
+        or "Expires=Thu, 01 Jan 1970" in sent.headers["Set-Cookie"]
+    )
+    again = client.get("/en/refer/sent")
+    assert again.status_code == 302 and again.headers["Location"].endswith("/en/refer")
 
 
 def test_only_the_services_ticked_receive_it(client, db):

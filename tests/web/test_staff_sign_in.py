@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select, update
 
 from portal.models import AuditEvent, StaffSession, StaffUser
+from portal.staff import passwords
 from tests.conftest import parse_page, text_of
 from tests.delivery_support import NAME, PHONE, REFUGE, submit
 from tests.staff_support import PROVIDER_A, csrf_token, make_account, sign_in
@@ -278,3 +279,15 @@ def test_signing_in_and_reading_a_referral_log_nothing_personal(app, caplog):
     for private in (account.email, account.password, "a wrong password typed here", NAME, PHONE):
         assert private not in logged, private
     assert referral.reference not in logged
+
+
+def test_a_password_is_taken_exactly_as_typed_spaces_and_all(app, client, db):
+    account = make_account(app, "provider", PROVIDER_A)
+    db.execute(
+        update(StaffUser)
+        .where(StaffUser.id == account.id)
+        .values(password_hash=passwords.hash_password("  spaced out phrase  "))
+    )
+    db.commit()
+    assert _password_step(client, account.email, "spaced out phrase").status_code == 200
+    assert _password_step(client, account.email, "  spaced out phrase  ").status_code == 302
