@@ -140,6 +140,40 @@ def deactivate(user_id):
     return redirect(url_for("admin.staff"), code=303)
 
 
+@blueprint.post("/staff/<uuid:user_id>/invite-again")
+@limiter.limit(post_limit)
+@requires("admin")
+def invite_again(user_id):
+    """For a lost phone, a forgotten password or someone back at work: the account is
+    deactivated at once (its sessions end) and a new invitation lets the person choose a
+    new password and set up their app again, keeping the account's history."""
+    db = db_session()
+    user = db.get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    if user.id == current_staff().id:
+        flash("Ask another administrator to invite you again.")
+        return redirect(url_for("admin.staff"), code=303)
+    if user.active:
+        user.active = False
+        accounts.end_all_sessions(db, user, now())
+        audit.record(db, "account deactivated", by=current_staff(), now=now(), subject=user)
+    token = accounts.invite(
+        db,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        organisation=user.organisation,
+        by=current_staff(),
+        now=now(),
+        policy=accounts.Policy(),
+    )
+    db.commit()
+    people = db.scalars(select(StaffUser).order_by(StaffUser.role, StaffUser.name)).all()
+    link = url_for("staff.accept_invitation", token=token, _external=True)
+    return render_template("admin/staff.html", form=_invite_form(), people=people, link=link)
+
+
 # --- audit log --------------------------------------------------------------------------
 
 

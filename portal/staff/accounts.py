@@ -255,7 +255,8 @@ def invite(
     if (role == "provider") != (organisation is not None):
         raise ValueError("provider staff belong to one organisation; administrators to none")
     email = normalise_email(email)
-    if find_user(session, email) is not None:
+    existing = find_user(session, email)
+    if existing is not None and existing.active:
         raise ValueError("someone with this e-mail address already has an account")
     # A new invitation replaces any earlier one for the same address.
     session.execute(
@@ -288,6 +289,39 @@ def invite(
     return token
 
 
+def change_password(
+    session: Session,
+    cipher: DataCipher,
+    user: StaffUser,
+    current: str,
+    new: str,
+    code: str,
+    now: dt.datetime,
+    policy: Policy,
+    keep_token: str | None,
+) -> str | None:
+    """Change the password, proven by the current one and a fresh code. Every other session
+    of this person ends. Returns a problem in words, or None when changed."""
+    if not passwords.verify(user.password_hash, current):
+        _count_failure(user, now, policy)
+        audit.record(session, "password change failed", by=user, now=now, subject=user)
+        return "current"
+    if not check_second_factor(session, cipher, user, code, now, policy):
+        return "code"
+    user.password_hash = passwords.hash_password(new)
+    session.execute(
+        update(StaffSession)
+        .where(
+            StaffSession.user_id == user.id,
+            StaffSession.ended_at.is_(None),
+            StaffSession.token_hash != token_hash(keep_token or ""),
+        )
+        .values(ended_at=now)
+    )
+    audit.record(session, "password changed", by=user, now=now, subject=user)
+    return None
+
+
 def find_invite(session: Session, token: str, now: dt.datetime) -> StaffInvite | None:
     """The invitation if it is unused and has not expired."""
     found = session.scalars(
@@ -301,8 +335,27 @@ def find_invite(session: Session, token: str, now: dt.datetime) -> StaffInvite |
 def accept_invite(
     session: Session, invitation: StaffInvite, password: str, now: dt.datetime
 ) -> StaffUser:
-    if find_user(session, invitation.email) is not None:
-        raise ValueError("someone with this e-mail address already has an account")
+    existing = find_user(session, invitation.email)
+    if existing is not None:
+        if existing.active:
+            raise ValueError("someone with this e-mail address already has an account")
+        # A deactivated account invited again (a lost phone, a forgotten password, someone
+        # back at work): the same account, so its history stays, with a new password and a
+        # new authenticator key to set up.
+        existing.password_hash = passwords.hash_password(password)
+        existing.totp_secret = None
+        existing.totp_last_step = None
+        existing.failed_attempts = 0
+        existing.locked_until = None
+        existing.name = invitation.name
+        existing.role = invitation.role
+        existing.organisation_id = invitation.organisation_id
+        existing.active = True
+        invitation.used_at = now
+        audit.record(
+            session, "account restored from invitation", by=existing, now=now, subject=existing
+        )
+        return existing
     user = StaffUser(
         id=uuid.uuid4(),
         email=invitation.email,

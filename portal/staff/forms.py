@@ -65,6 +65,19 @@ class NewPasswordForm(PortalForm):
             raise ValidationError("The two passwords are not the same")
 
 
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        "Your current password",
+        validators=[DataRequired("Enter your current password"), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[DataRequired("Enter the 6-digit code from your app"), Length(max=20)],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
+    )
+
+
 class StatusForm(PortalForm):
     status = RadioField(
         "Status",

@@ -36,6 +36,7 @@ from portal.staff.access import (
 )
 from portal.staff.forms import (
     AvailabilityForm,
+    ChangePasswordForm,
     CodeForm,
     NewPasswordForm,
     SignInForm,
@@ -183,6 +184,36 @@ def sign_out():
 @requires("staff")
 def account():
     return render_template("staff/account.html", user=current_staff())
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, exempt_when=not_a_post)
+@requires("staff")
+def change_password():
+    user = current_staff()
+    form = ChangePasswordForm(email=user.email)
+    if form.validate_on_submit():
+        db = db_session()
+        problem = accounts.change_password(
+            db,
+            cipher(),
+            user,
+            form.current.data,
+            form.password.data,
+            form.code.data,
+            now(),
+            policy(),
+            keep_token=session.get(SESSION_TOKEN),
+        )
+        db.commit()
+        if problem is None:
+            flash("Your password is changed. You are signed out on every other device.")
+            return redirect(url_for("staff.account"), code=303)
+        if problem == "current":
+            form.current.errors.append("That is not your current password")
+        else:
+            form.code.errors.append("That code did not work. Enter the code your app shows now.")
+    return render_template("staff/change_password.html", form=form)
 
 
 @blueprint.post("/sign-out-everywhere")

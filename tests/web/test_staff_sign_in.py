@@ -291,3 +291,79 @@ def test_a_password_is_taken_exactly_as_typed_spaces_and_all(app, client, db):
     db.commit()
     assert _password_step(client, account.email, "spaced out phrase").status_code == 200
     assert _password_step(client, account.email, "  spaced out phrase  ").status_code == 302
+
+
+def test_changing_the_password_needs_the_old_one_and_a_code_and_ends_other_sessions(app):
+    account = make_account(app, "provider", PROVIDER_A)
+    here, elsewhere = app.test_client(), app.test_client()
+    assert sign_in(here, account).status_code == 302
+    assert sign_in(elsewhere, account).status_code == 302
+    page = here.get("/staff/account/password")
+    token = csrf_token(page.get_data(as_text=True))
+    new = "quiet harbour lantern seven"
+    wrong = here.post(
+        "/staff/account/password",
+        data={
+            "csrf_token": token,
+            "current": "not my password at all",
+            "password": new,
+            "confirm": new,
+            "code": account.code(),
+        },
+    )
+    assert "That is not your current password" in _field_error(wrong, "current")
+    changed = here.post(
+        "/staff/account/password",
+        data={
+            "csrf_token": token,
+            "current": account.password,
+            "password": new,
+            "confirm": new,
+            "code": account.code(),
+        },
+    )
+    assert changed.status_code == 303
+    assert here.get("/staff/referrals").status_code == 200
+    assert elsewhere.get("/staff/referrals").status_code == 302
+    assert _password_step(app.test_client(), account.email, account.password).status_code == 200
+    assert _password_step(app.test_client(), account.email, new).status_code == 302
+
+
+def test_a_lost_phone_is_a_reset_sign_in_that_keeps_the_account(app, db):
+    person = make_account(app, "provider", PROVIDER_A)
+    theirs = app.test_client()
+    assert sign_in(theirs, person).status_code == 302
+    admin = app.test_client()
+    assert sign_in(admin, make_account(app, "admin")).status_code == 302
+    token = csrf_token(admin.get("/admin/staff").get_data(as_text=True))
+    response = admin.post(f"/admin/staff/{person.id}/invite-again", data={"csrf_token": token})
+    assert response.status_code == 200
+    # The old sessions end at once, and the old key no longer works.
+    assert theirs.get("/staff/referrals").status_code == 302
+    link = parse_page(response).find(id="invitation-link").get_text(strip=True)
+    path = re.sub(r"^https?://[^/]+", "", link)
+
+    newcomer = app.test_client()
+    form = newcomer.get(path)
+    chosen = "copper meadow lantern again"
+    made = newcomer.post(
+        path,
+        data={
+            "csrf_token": csrf_token(form.get_data(as_text=True)),
+            "password": chosen,
+            "confirm": chosen,
+        },
+    )
+    assert made.headers["Location"] == "/staff/sign-in/set-up"
+    set_up = parse_page(newcomer.get("/staff/sign-in/set-up"))
+    secret = set_up.find(id="totp-secret").get_text(strip=True).replace(" ", "")
+    assert secret != person.secret
+    done = newcomer.post(
+        "/staff/sign-in/set-up",
+        data={"csrf_token": csrf_token(str(set_up)), "code": pyotp.TOTP(secret).now()},
+    )
+    assert done.headers["Location"] == "/staff/referrals"
+    accounts_with_that_address = db.scalars(
+        select(StaffUser).where(StaffUser.email == person.email)
+    ).all()
+    assert [user.id for user in accounts_with_that_address] == [person.id]
