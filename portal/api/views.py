@@ -40,6 +40,8 @@ def _error(status: int, title: str, detail: str) -> Response:
 @blueprint.after_request
 def _open_to_every_origin(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
+    # A browser opening the feed saves it rather than rendering it (OWASP ASVS 14.4.2).
+    response.headers["Content-Disposition"] = 'attachment; filename="api.json"'
     if response.status_code == 200:
         response.headers["Cache-Control"] = CACHE_CONTROL
     return response

@@ -10,6 +10,7 @@ nothing. tests/web/test_authorisation.py walks every route and holds each to its
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from portal.models import StaffSession, StaffUser
 from portal.staff.accounts import Policy, find_session
 from portal.web import db_session, now
 
+log = logging.getLogger(__name__)
 SESSION_TOKEN = "staff"  # noqa: S105 - the session key, not a secret
 
 
@@ -75,6 +77,10 @@ def requires(role: str):
                     abort(401)
                 return redirect(url_for("staff.sign_in", next=request.full_path.rstrip("?")))
             if role != "staff" and user.role != role:
+                # Who tried what, never what a page holds: for spotting a probing account.
+                log.warning(
+                    "access refused: %s staff %s to %s", user.role, user.id, request.endpoint
+                )
                 abort(403)
             return view(*args, **kwargs)
 

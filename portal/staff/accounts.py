@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pyotp
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from portal.crypto import DataCipher
 from portal.models import Organisation, StaffInvite, StaffSession, StaffUser
@@ -66,6 +66,16 @@ def _count_failure(user: StaffUser, now: dt.datetime, policy: Policy) -> None:
     if user.failed_attempts >= policy.lockout_attempts:
         user.locked_until = now + policy.lockout
         user.failed_attempts = 0
+        session = object_session(user)
+        if session is not None:
+            audit.record(
+                session,
+                "account locked",
+                by=user,
+                now=now,
+                subject=user,
+                changes={"until": user.locked_until.isoformat()},
+            )
 
 
 def is_locked(user: StaffUser, now: dt.datetime) -> bool:

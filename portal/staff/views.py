@@ -7,6 +7,8 @@ staff page holds a CSRF token or reads the session).
 
 from __future__ import annotations
 
+import logging
+
 from flask import (
     Blueprint,
     abort,
@@ -23,7 +25,7 @@ from portal.delivery.messages import sections
 from portal.extensions import limiter
 from portal.models import Service, StaffUser
 from portal.referrals.store import sent_content
-from portal.staff import accounts, inbox
+from portal.staff import accounts, audit, inbox
 from portal.staff import availability as availability_rules
 from portal.staff.access import (
     SESSION_TOKEN,
@@ -44,6 +46,7 @@ from portal.staff.forms import (
 )
 from portal.web import cipher, db_session, not_a_post, now, requested_page
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 PENDING_SECRET = "staff_totp"  # noqa: S105 - the session key, not a secret
 
@@ -173,11 +176,21 @@ def set_up_second_factor():
 @blueprint.post("/sign-out")
 @limiter.limit(post_limit)
 def sign_out():
+    found = staff_session()
     accounts.end_session(db_session(), session.get(SESSION_TOKEN), now())
+    if found is not None:
+        audit.record(db_session(), "signed out", by=found.user, now=now(), subject=found.user)
     db_session().commit()
     session.clear()
     flash("You have signed out.")
-    return redirect(url_for("staff.sign_in"), code=303)
+    return _forget_this_browser(redirect(url_for("staff.sign_in"), code=303))
+
+
+def _forget_this_browser(response):
+    """Ask the browser to drop what it kept of the staff pages (they are no-store anyway).
+    Not "cookies": the sign-in page's flash message travels in the new session cookie."""
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @blueprint.get("/account")
@@ -224,7 +237,7 @@ def sign_out_everywhere():
     db_session().commit()
     session.clear()
     flash("You have signed out on every device.")
-    return redirect(url_for("staff.sign_in"), code=303)
+    return _forget_this_browser(redirect(url_for("staff.sign_in"), code=303))
 
 
 @blueprint.route("/invitation/<token>", methods=["GET", "POST"])
@@ -280,6 +293,9 @@ def _own_delivery(delivery_id):
     user = current_staff()
     delivery = inbox.find(db_session(), user.organisation_id, delivery_id)
     if delivery is None:
+        # Another organisation's referral, or none: the same answer, and a line in the log
+        # (an account trying ids is worth noticing).
+        log.warning("referral not found for provider staff %s", user.id)
         abort(404)
     return user, delivery
 

@@ -16,6 +16,7 @@ EXPECTED = {
     "X-Content-Type-Options": "nosniff",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
     "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
 }
 
 RESPONSES = {
@@ -120,3 +121,8 @@ def test_session_cookies_are_host_only_secure_and_strict_in_production(app):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Strict"
     assert app.config["SESSION_PERMANENT"] is False
+
+
+def test_the_feed_is_saved_not_rendered_by_a_browser(client):
+    response = client.get("/api/oruk/services?per_page=1")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="api.json"'

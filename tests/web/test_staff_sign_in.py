@@ -89,6 +89,12 @@ def test_five_wrong_passwords_lock_the_account_and_the_page_does_not_say_so(app,
         )
     ).all()
     assert len(failures) == 5
+    locked_events = db.scalars(
+        select(AuditEvent).where(
+            AuditEvent.subject_id == str(account.id), AuditEvent.action == "account locked"
+        )
+    ).all()
+    assert len(locked_events) == 1
 
 
 def test_sign_in_attempts_from_one_address_are_throttled(app_config, monkeypatch):
@@ -144,7 +150,9 @@ def test_an_idle_session_ends_and_signing_out_ends_it_on_the_server(app, db):
     assert sign_in(client, account).status_code == 302
     stolen = client.get_cookie("__Host-portal-session").value
     token = csrf_token(client.get("/staff/account").get_data(as_text=True))
-    assert client.post("/staff/sign-out", data={"csrf_token": token}).status_code == 303
+    signed_out = client.post("/staff/sign-out", data={"csrf_token": token})
+    assert signed_out.status_code == 303
+    assert signed_out.headers["Clear-Site-Data"] == '"cache", "storage"'
     thief = app.test_client()
     thief.set_cookie("__Host-portal-session", stolen)
     assert thief.get("/staff/referrals").status_code == 302
@@ -367,3 +375,17 @@ def test_a_lost_phone_is_a_reset_sign_in_that_keeps_the_account(app, db):
         select(StaffUser).where(StaffUser.email == person.email)
     ).all()
     assert [user.id for user in accounts_with_that_address] == [person.id]
+
+
+def test_a_session_ends_after_twelve_hours_however_active(app, db):
+    account = make_account(app, "provider", PROVIDER_A)
+    client = app.test_client()
+    assert sign_in(client, account).status_code == 302
+    db.execute(
+        update(StaffSession).values(
+            created_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=12, minutes=1),
+            last_seen_at=dt.datetime.now(dt.UTC),
+        )
+    )
+    db.commit()
+    assert client.get("/staff/referrals").status_code == 302
