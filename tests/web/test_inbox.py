@@ -22,6 +22,7 @@ from tests.delivery_support import (
     REFUGE,
     UAVA,
     Mailbox,
+    answers,
     mail_server,
     run_worker,
     settings,
@@ -305,3 +306,29 @@ def test_referral_content_is_not_in_the_database_file_in_clear(app, database, da
     for secret in (NAME, PHONE, CODE_WORD, account.secret):
         assert secret.encode() not in stored, secret
         assert secret.encode("utf-16-le") not in stored, secret
+
+
+def test_do_not_contact_comes_first_in_the_mail_and_in_the_inbox(app, database):
+    content = answers()
+    content["contact"] = {"do_not_contact": True}
+    stored = {
+        "referrer": "self",
+        "answers": content,
+        "routing": {"routes": [REFUGE.as_contract()], "signposts": []},
+        "shared_with": [REFUGE.service],
+    }
+    with database.session() as session:
+        referral = submit(session, (REFUGE,), content=stored)
+    mailbox = Mailbox()
+    with mail_server(mailbox) as port:
+        assert run_worker(app, plain(port)).sent == 1
+    text = mailbox.received[0].text
+    warning = (
+        f"*** DO NOT CONTACT THIS PERSON. They will contact you and quote {referral.reference}."
+    )
+    assert warning in text
+    assert text.index(warning) < text.index("== ")  # before any of the answers
+    page = parse_page(_signed_in(app).get(f"/staff/referrals/{_delivery(database, referral).id}"))
+    note = page.select_one("main .urgent")
+    assert "Do not contact this person." in text_of(note)
+    assert note.sourceline < page.select_one("main h2").sourceline
