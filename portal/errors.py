@@ -36,6 +36,7 @@ def _render(error: HTTPException):
         response = jsonify(status=error.code, title=error.name, detail=error.description or "")
         response.status_code = error.code or 500
         response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Content-Disposition"] = 'attachment; filename="api.json"'
         return response
     _language_of_the_address()
     template = "errors/404.html" if error.code == 404 else "errors/error.html"

@@ -123,6 +123,9 @@ def test_session_cookies_are_host_only_secure_and_strict_in_production(app):
     assert app.config["SESSION_PERMANENT"] is False
 
 
-def test_the_feed_is_saved_not_rendered_by_a_browser(client):
-    response = client.get("/api/oruk/services?per_page=1")
+@pytest.mark.parametrize(
+    "url", ["/api/oruk/services?per_page=1", "/api/oruk/services?page=x", "/api/oruk/nowhere"]
+)
+def test_the_feed_is_saved_not_rendered_by_a_browser(client, url):
+    response = client.get(url)
     assert response.headers["Content-Disposition"] == 'attachment; filename="api.json"'
