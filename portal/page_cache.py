@@ -7,6 +7,10 @@ the bytes it rendered for PORTAL_PAGE_CACHE_SECONDS (60 by default; 0 turns it o
 change to the directory shows within that time. Only a 200 answer that set no cookie and
 made no CSRF token and did not touch the session is kept; security headers are added fresh
 on every answer.
+
+Fragments (below) are kept differently: by everything they are drawn from, so one is reused
+only while what it shows is the same, whatever the time, and the page cache being off does
+not turn them off.
 """
 
 from __future__ import annotations
@@ -100,7 +104,58 @@ def public_page(view):
     return cached
 
 
+class Fragments:
+    """Pieces of HTML kept in this process by a key that holds everything they are drawn from
+    (a card: the service's values and the language), the least recently used dropped first.
+
+    A piece is never out of date: a change to what it shows is a new key, and the old piece
+    is dropped once unused. Templates that reload while the app runs (development) could
+    change one under the same key, so then nothing is kept."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._pieces: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            piece = self._pieces.get(key)
+            if piece is not None:
+                self._pieces.move_to_end(key)
+            return piece
+
+    def put(self, key, piece) -> None:
+        if current_app.jinja_env.auto_reload:
+            return
+        with self._lock:
+            self._pieces[key] = piece
+            self._pieces.move_to_end(key)
+            while len(self._pieces) > self.size:
+                self._pieces.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._pieces)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pieces.clear()
+
+
+def fragments(name: str) -> Fragments:
+    """This app's store of one kind of fragment (see FRAGMENT_SIZES)."""
+    return current_app.extensions["portal.fragments"][name]
+
+
+# How many of each kind of fragment a process keeps. Cards: a page shows 50, and each language
+# has its own (some 1 kB each). Filters: the directory's filter form for one set of choices in
+# one language (some 6 kB). Frames: a page's layout around its content, by language.
+FRAGMENT_SIZES = {"cards": 4096, "filters": 256, "frames": 64}
+
+
 def init_app(app) -> None:
     seconds = app.config.get("PORTAL_PAGE_CACHE_SECONDS", 60)
     if seconds:
         app.extensions["portal.page_cache"] = PageCache(seconds)
+    app.extensions["portal.fragments"] = {
+        name: Fragments(size) for name, size in FRAGMENT_SIZES.items()
+    }

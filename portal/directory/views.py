@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import abort, make_response, render_template, request
+from markupsafe import Markup
 
 from portal.directory import queries
-from portal.directory.forms import DirectoryFilterForm
+from portal.directory.cards import filters_from, framed, service_card_html, service_cards_html
 from portal.directory.present import (
     area_labels,
     english,
@@ -32,6 +33,8 @@ for helper in (
     language_marks,
     english,
     english_parts,
+    service_card_html,
+    service_cards_html,
 ):
     blueprint.add_app_template_global(helper)
 
@@ -43,15 +46,19 @@ FRAGMENT_ID = "directory"
 @blueprint.get("")
 @public_page
 def index():
-    form = DirectoryFilterForm(request.args)
-    form.validate()
-    found = queries.find_service_page(db_session(), form.to_filter(), today(), requested_page())
-    template = (
-        "partials/directory_body.html" if wants_fragment(FRAGMENT_ID) else ("directory/index.html")
+    filters = filters_from(request.args)
+    found = queries.find_service_page(db_session(), filters.filter, today(), requested_page())
+    body = render_template(
+        "partials/directory_body.html",
+        filters=filters.html,
+        found=found,
+        page_args=filters.query,
+        today=today(),
     )
-    response = make_response(
-        render_template(template, form=form, found=found, page_args=form.query(), today=today())
-    )
+    if not wants_fragment(FRAGMENT_ID):
+        # The body is a template's output, escaped as it was drawn.
+        body = framed("directory/index.html", Markup(body), has_errors=filters.has_errors)  # noqa: S704
+    response = make_response(body)
     response.vary.add("HX-Request")
     response.vary.add("HX-Target")
     return response
